@@ -1,0 +1,3 @@
+from protocolrunner.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,330 @@
+"""The protocol file format: pydantic models for what authors write in TOML.
+
+The models are the public contract of a protocol file. Every key has a description: it feeds
+the JSON Schema that editors use for completion and hover help, and the authoring reference in
+``docs/`` is checked against the same fields.
+
+Checks that span several keys (unique ids, role references, group sizes) run after the types
+are valid. When a ``problems`` list is passed in the validation context they are collected there
+with their key paths, so the loader can report every one with its line; otherwise the first
+failure raises like any other validation error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+FORMAT_VERSION = 1
+"""The protocol file format this version of protocolrunner reads and writes."""
+
+MAX_STEP_MINUTES = 240
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=64)]
+Text = Annotated[str, StringConstraints(min_length=1)]
+
+Loc = tuple[str | int, ...]
+"""A key path into a protocol document, as pydantic reports it: ``("steps", 2, "speakers")``."""
+
+
+class _Model(BaseModel):
+    # Unknown keys are errors so a typo never silently drops a setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GroupSize(_Model):
+    """How many people the protocol is designed for."""
+
+    min: int = Field(1, ge=1, description="Fewest people the protocol works with.")
+    max: int | None = Field(
+        None, ge=1, description="Most people the protocol works with; leave out for no limit."
+    )
+
+
+class Role(_Model):
+    """A part someone plays in the protocol: presenter, facilitator, consultants..."""
+
+    id: Slug = Field(description="Identifier used by steps in `speakers` and `silent`.")
+    name: Text = Field(description="Name shown to the room, e.g. 'Presenter'.")
+    description: str = Field("", description="What this role does, shown when assigning roles.")
+    count: int | None = Field(
+        None, ge=0, description="Exactly this many people hold the role. Excludes `min`/`max`."
+    )
+    min: int | None = Field(None, ge=0, description="At least this many people hold the role.")
+    max: int | None = Field(None, ge=1, description="At most this many people hold the role.")
+    rest: bool = Field(
+        False,
+        description="Everyone present who has no other role takes this one (at most one role).",
+    )
+    rotates: bool = Field(
+        False,
+        description=(
+            "Share this role fairly: when proposing roles, whoever held it least recently is "
+            "asked first (presenters and facilitators, usually)."
+        ),
+    )
+    joins: list[Slug] = Field(
+        default_factory=list,
+        description=(
+            "Other roles whose steps this role also takes part in, e.g. a facilitator who also "
+            "speaks as a consultant."
+        ),
+    )
+
+    @property
+    def bounds(self) -> tuple[int, int | None]:
+        """The fewest and most people this role takes (``None`` = no upper limit).
+
+        With neither ``count`` nor ``min``/``max`` a role takes exactly one person, and the rest
+        role any number; a missing ``min`` means 0 and a missing ``max`` means no limit.
+        """
+        if self.count is not None:
+            return self.count, self.count
+        if self.min is None and self.max is None:
+            return (0, None) if self.rest else (1, 1)
+        return self.min or 0, self.max
+
+
+class SetupField(_Model):
+    """A question answered before the session starts and shown throughout it."""
+
+    id: Slug = Field(description="Identifier of the answer in the session record.")
+    label: Text = Field(description="The question, e.g. 'Focusing question'.")
+    help: str = Field("", description="Guidance shown under the question while it is answered.")
+    required: bool = Field(False, description="The session cannot start without an answer.")
+    multiline: bool = Field(False, description="Offer a multi-line text box for the answer.")
+
+
+class CaptureField(_Model):
+    """A kind of note the group keeps from a step."""
+
+    id: Slug = Field(description="Identifier of the notes in the session record.")
+    label: Text = Field(description="Heading of the note box, e.g. 'Clarifying questions asked'.")
+    help: str = Field("", description="A hint shown in the empty note box.")
+
+
+class Step(_Model):
+    """One timed part of the protocol."""
+
+    id: Slug = Field(description="Identifier of the step, unique within the protocol.")
+    title: Text = Field(description="Title shown in large type while the step runs.")
+    minutes: float = Field(
+        gt=0,
+        le=MAX_STEP_MINUTES,
+        description="Planned length in minutes; fractions are allowed (2.5 = 2 min 30 s).",
+    )
+    speakers: list[Slug] = Field(
+        default_factory=list,
+        description="Role ids who talk in this step; an empty list means a silent step.",
+    )
+    silent: list[Slug] = Field(
+        default_factory=list, description="Role ids who listen (and may take notes) without speaking."
+    )
+    instructions: str = Field("", description="What happens in this step, shown to the room.")
+    prompts: list[Text] = Field(
+        default_factory=list, description="Questions or sentence starters the group works with."
+    )
+    facilitator_notes: str = Field(
+        "", description="Advice for the facilitator; hidden in projector mode."
+    )
+    warn_seconds: int | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Seconds before the end when the countdown turns to 'almost out of time'. Default: "
+            "60, or a fifth of the step when it is shorter than 5 minutes."
+        ),
+    )
+    capture: list[CaptureField] = Field(
+        default_factory=list, description="The notes worth keeping from this step."
+    )
+
+    @property
+    def seconds(self) -> int:
+        """Planned length in whole seconds."""
+        return round(self.minutes * 60)
+
+    @property
+    def warn_at(self) -> int:
+        """Seconds remaining when the warning starts."""
+        if self.warn_seconds is not None:
+            return self.warn_seconds
+        return min(60, self.seconds // 5)
+
+
+class Protocol(_Model):
+    """A discussion protocol: roles, setup questions and timed steps."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="protocolrunner protocol",
+        json_schema_extra={"$id": "https://protocolrunner.invalid/protocol.schema.json"},
+    )
+
+    format: int = Field(
+        description=f"Version of the protocol file format; this release reads {FORMAT_VERSION}."
+    )
+    id: Slug = Field(description="Identifier: lowercase letters, digits and dashes.")
+    title: Text = Field(description="Name of the protocol as shown in the library.")
+    version: Text = Field("1.0", description="Version of this protocol text, kept with sessions.")
+    summary: Text = Field(description="One line that says what the protocol is for.")
+    purpose: str = Field("", description="A paragraph on when and why to use the protocol.")
+    source: str = Field("", description="Attribution: who developed the protocol, and where.")
+    tags: list[Text] = Field(default_factory=list, description="Words to find the protocol by.")
+    group_size: GroupSize = Field(
+        default_factory=lambda: GroupSize(min=1), description="How many people it is designed for."
+    )
+    roles: list[Role] = Field(min_length=1, description="The parts people play.")
+    setup: list[SetupField] = Field(
+        default_factory=list, description="Questions asked before the session starts."
+    )
+    steps: list[Step] = Field(min_length=1, description="The timed steps, in order.")
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: int) -> int:
+        if value > FORMAT_VERSION:
+            raise ValueError(
+                f"this file uses format {value}, newer than this protocolrunner reads "
+                f"({FORMAT_VERSION}); upgrade protocolrunner"
+            )
+        if value < 1:
+            raise ValueError(f"format must be {FORMAT_VERSION}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Self:
+        problems = list(semantic_problems(self))
+        if not problems:
+            return self
+        sink = info.context.get("problems") if isinstance(info.context, dict) else None
+        if sink is None:
+            raise ValueError("; ".join(f"{format_loc(loc)}: {msg}" for loc, msg in problems))
+        sink.extend(problems)
+        return self
+
+    @property
+    def seconds(self) -> int:
+        """Planned length of the whole protocol in seconds."""
+        return sum(step.seconds for step in self.steps)
+
+    def role(self, role_id: str) -> Role:
+        return next(role for role in self.roles if role.id == role_id)
+
+    @property
+    def rest_role(self) -> Role | None:
+        return next((role for role in self.roles if role.rest), None)
+
+
+def format_loc(loc: Iterable[str | int]) -> str:
+    """``("steps", 2, "speakers")`` -> ``steps[2].speakers``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _duplicates(items: Iterable[Any], base: Loc, what: str) -> Iterable[tuple[Loc, str]]:
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.id in seen:
+            yield (
+                (*base, index, "id"),
+                f"duplicate {what} id '{item.id}' (first used by {format_loc((*base, seen[item.id]))})",
+            )
+        else:
+            seen[item.id] = index
+
+
+def semantic_problems(protocol: Protocol) -> Iterable[tuple[Loc, str]]:
+    """Problems that no single key shows: each is ``(key path, message)``."""
+    yield from _duplicates(protocol.roles, ("roles",), "role")
+    yield from _duplicates(protocol.setup, ("setup",), "setup")
+    yield from _duplicates(protocol.steps, ("steps",), "step")
+
+    role_ids = {role.id for role in protocol.roles}
+    known = ", ".join(sorted(role_ids))
+
+    rests = [i for i, role in enumerate(protocol.roles) if role.rest]
+    for index in rests[1:]:
+        yield (
+            ("roles", index, "rest"),
+            f"only one role can be the rest; '{protocol.roles[rests[0]].id}' already is",
+        )
+
+    for index, role in enumerate(protocol.roles):
+        loc: Loc = ("roles", index)
+        if role.count is not None and (role.min is not None or role.max is not None):
+            key = "min" if role.min is not None else "max"
+            yield (*loc, key), "use either count or min/max, not both"
+        if role.min is not None and role.max is not None and role.min > role.max:
+            yield (*loc, "min"), f"min ({role.min}) is more than max ({role.max})"
+        for j, other in enumerate(role.joins):
+            if other not in role_ids:
+                yield (*loc, "joins", j), f"unknown role '{other}' (roles: {known})"
+            elif other == role.id:
+                yield (*loc, "joins", j), "a role cannot join itself"
+
+    group = protocol.group_size
+    if group.max is not None and group.min > group.max:
+        yield ("group_size", "min"), f"min ({group.min}) is more than max ({group.max})"
+    lows = sum(role.bounds[0] for role in protocol.roles)
+    highs = [role.bounds[1] for role in protocol.roles]
+    if group.max is not None and lows > group.max:
+        yield (
+            ("group_size", "max"),
+            f"the roles need at least {lows} people but group_size.max is {group.max}",
+        )
+    if group.min < lows:
+        yield (
+            ("group_size", "min"),
+            f"the roles need at least {lows} people; raise group_size.min to {lows}",
+        )
+    if None not in highs:
+        most = sum(h for h in highs if h is not None)
+        if most < group.min:
+            yield (
+                ("group_size", "min"),
+                f"the roles hold at most {most} people but group_size.min is {group.min}; "
+                "add a role with rest = true",
+            )
+
+    for index, step in enumerate(protocol.steps):
+        loc = ("steps", index)
+        yield from _duplicates(step.capture, (*loc, "capture"), "capture")
+        for key in ("speakers", "silent"):
+            ids: list[str] = getattr(step, key)
+            for j, role_id in enumerate(ids):
+                if role_id not in role_ids:
+                    yield (*loc, key, j), f"unknown role '{role_id}' (roles: {known})"
+            for role_id, n in Counter(ids).items():
+                if n > 1:
+                    yield (*loc, key), f"role '{role_id}' is listed {n} times"
+        for j, role_id in enumerate(step.silent):
+            if role_id in step.speakers:
+                yield (*loc, "silent", j), f"role '{role_id}' is both a speaker and silent"
+        if step.warn_seconds is not None and step.warn_seconds >= step.seconds:
+            yield (
+                (*loc, "warn_seconds"),
+                f"warn_seconds ({step.warn_seconds}) must be less than the step's "
+                f"{step.seconds} seconds",
+            )
+        if step.seconds < 1 or not math.isfinite(step.minutes):
+            yield (*loc, "minutes"), "a step lasts at least one second"
