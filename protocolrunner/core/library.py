@@ -51,6 +51,10 @@ def protocol_files(folder: Path, recursive: bool = False) -> list[Path]:
     return sorted(p for p in folder.glob(pattern) if p.is_file() or p.is_symlink())
 
 
+class ProtocolNotFound(LookupError):
+    """No protocol has the id (or file path) asked for."""
+
+
 @dataclass
 class Library:
     """Every valid protocol by id, plus the problems of the files that were skipped."""
@@ -69,17 +73,21 @@ class Library:
         return self.entries.get(protocol_id)
 
     def resolve(self, ref: str) -> LibraryEntry:
-        """Find a protocol by id, or load it from a path; raise ``FileProblems`` otherwise."""
+        """Find a protocol by id, or load it from a path.
+
+        Raises ``ProtocolNotFound`` for an unknown id or missing file, ``FileProblems`` for an
+        invalid file.
+        """
         entry = self.entries.get(ref)
         if entry is not None:
             return entry
         candidate = Path(ref)
         if candidate.suffix == ".toml" or candidate.exists():
             if not candidate.exists():
-                raise FileProblems([Problem(ref, "no such file")])
+                raise ProtocolNotFound(f"{ref}: no such file")
             return load_protocol_file(candidate)
         known = ", ".join(sorted(self.entries)) or "none"
-        raise FileProblems([Problem(ref, f"no protocol with this id (known: {known})")])
+        raise ProtocolNotFound(f"no protocol with id '{ref}' (known: {known})")
 
     def add_source(self, source: Source) -> None:
         self.sources.append(source)

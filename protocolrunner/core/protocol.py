@@ -168,12 +168,7 @@ class Step(_Model):
 class Protocol(_Model):
     """A discussion protocol: roles, setup questions and timed steps."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        title="protocolrunner protocol",
-        json_schema_extra={"$id": "https://protocolrunner.invalid/protocol.schema.json"},
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, title="protocolrunner protocol")
 
     format: int = Field(
         description=f"Version of the protocol file format; this release reads {FORMAT_VERSION}."
