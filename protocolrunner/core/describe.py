@@ -75,7 +75,9 @@ def describe_protocol(protocol: Protocol, source: str = "") -> str:
             how = f"{low}"
         else:
             how = f"{low}-{high}" if high is not None else f"{low} or more"
-        lines.append(f"  {role.name} ({how})" + (f": {role.description}" if role.description else ""))
+        lines.append(
+            f"  {role.name} ({how})" + (f": {role.description}" if role.description else "")
+        )
     if p.setup:
         lines += ["", "Before starting"]
         for question in p.setup:

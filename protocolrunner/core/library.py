@@ -123,9 +123,7 @@ class Library:
             self.entries[entry.id] = entry
 
 
-def default_sources(
-    record_dir: Path | None = None, extra: Sequence[Path] = ()
-) -> list[Source]:
+def default_sources(record_dir: Path | None = None, extra: Sequence[Path] = ()) -> list[Source]:
     """Bundled, then the user's config folder, then the record's, then ``--protocols`` folders."""
     sources = [
         Source(BUNDLED, paths.bundled_protocols_dir()),

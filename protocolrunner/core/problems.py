@@ -83,4 +83,3 @@ def toml_syntax_problem(name: str, text: str, exc: tomllib.TOMLDecodeError) -> P
         col = 1
         message = message.replace(" (at end of document)", " at the end of the file")
     return Problem(name, f"TOML syntax: {message[:1].lower()}{message[1:]}", line, col)
-

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -131,7 +131,8 @@ class Step(_Model):
         description="Role ids who talk in this step; an empty list means a silent step.",
     )
     silent: list[Slug] = Field(
-        default_factory=list, description="Role ids who listen (and may take notes) without speaking."
+        default_factory=list,
+        description="Role ids who listen (and may take notes) without speaking.",
     )
     instructions: str = Field("", description="What happens in this step, shown to the room.")
     prompts: list[Text] = Field(
@@ -242,7 +243,8 @@ def _duplicates(items: Iterable[Any], base: Loc, what: str) -> Iterable[tuple[Lo
         if item.id in seen:
             yield (
                 (*base, index, "id"),
-                f"duplicate {what} id '{item.id}' (first used by {format_loc((*base, seen[item.id]))})",
+                f"duplicate {what} id '{item.id}' "
+                f"(first used by {format_loc((*base, seen[item.id]))})",
             )
         else:
             seen[item.id] = index

@@ -10,6 +10,7 @@ understand, keeping what it found.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 Path = tuple[str | int, ...]
@@ -212,10 +213,8 @@ class _Scanner:
 def key_positions(text: str) -> dict[Path, Position]:
     """Map each key path in a (valid) TOML document to its 1-based (line, column)."""
     scanner = _Scanner(text)
-    try:
+    with contextlib.suppress(_Stop, IndexError, ValueError):
         scanner.document()
-    except (_Stop, IndexError, ValueError):
-        pass
     return scanner.positions
 
 

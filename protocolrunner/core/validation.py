@@ -24,7 +24,7 @@ _TYPE_WORDS = {
     "float_parsing": "should be a number",
     "bool_type": "should be true or false",
     "bool_parsing": "should be true or false",
-    "list_type": "should be a list, like [\"a\", \"b\"]",
+    "list_type": 'should be a list, like ["a", "b"]',
     "model_type": "should be a table",
     "dict_type": "should be a table",
     "model_attributes_type": "should be a table",
@@ -106,9 +106,7 @@ def error_message(error: dict[str, Any], model: type[BaseModel]) -> str:
     return f"{message[:1].lower()}{message[1:]}"
 
 
-def problems_from(
-    name: str, text: str, errors: list[tuple[Loc, str]]
-) -> list[Problem]:
+def problems_from(name: str, text: str, errors: list[tuple[Loc, str]]) -> list[Problem]:
     """Attach line and column to ``(key path, message)`` pairs found in ``text``."""
     positions = key_positions(text)
     out = []

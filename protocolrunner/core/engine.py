@@ -1,0 +1,444 @@
+"""The session engine: a protocol run step by step against a clock.
+
+Time is never counted in ticks. Each step keeps the seconds it has run in earlier segments, and
+while it runs, the time since the segment started is read from the clock; remaining time is
+``planned + extension - elapsed``. Pausing closes a segment, so a long pause or a long session
+accumulates no drift, and nothing depends on how often a screen asks.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from .clock import SYSTEM_CLOCK, Clock
+from .protocol import Protocol, Step
+from .roles import check_assignment
+
+SNAPSHOT_FORMAT = 1
+
+
+class State(StrEnum):
+    NOT_STARTED = "not-started"
+    RUNNING = "running"
+    PAUSED = "paused"
+    WARNING = "warning"
+    OVERTIME = "overtime"
+    FINISHED = "finished"
+
+
+class Outcome(StrEnum):
+    COMPLETED = "completed"
+    ENDED_EARLY = "ended-early"
+
+
+class SessionError(RuntimeError):
+    """An operation that makes no sense in the session's current state."""
+
+
+@dataclass
+class ActionItem:
+    """Something someone will try before a later meeting."""
+
+    text: str
+    owner: str = ""
+    done: bool = False
+
+
+@dataclass
+class StepRun:
+    """What happened in one step: its planned time, extensions, time spent, and notes."""
+
+    step: Step
+    planned: int
+    extension: int = 0
+    elapsed: float = 0.0
+    visited: bool = False
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def budget(self) -> int:
+        return self.planned + self.extension
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A change to the session: ``kind`` is start, pause, resume, goto, extend or end."""
+
+    kind: str
+    at: datetime
+    step: int
+    seconds: float = 0.0
+    to_step: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    role_id: str
+    role_name: str
+
+
+def new_session_id() -> str:
+    """A short random id: file names come from it, never from user text."""
+    return secrets.token_hex(4)
+
+
+class Session:
+    """One meeting running one protocol."""
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        *,
+        attendees: Sequence[str],
+        roles: Mapping[str, Sequence[str]],
+        setup: Mapping[str, str] | None = None,
+        plan: Sequence[int] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        session_id: str | None = None,
+        community: str = "",
+        check_roles: bool = True,
+    ) -> None:
+        if check_roles:
+            problems = check_assignment(protocol, attendees, roles)
+            if problems:
+                raise SessionError("; ".join(problems))
+        planned = list(plan) if plan is not None else [s.seconds for s in protocol.steps]
+        if len(planned) != len(protocol.steps) or any(p < 0 for p in planned):
+            raise SessionError("the plan must give a length for every step")
+        self.protocol = protocol
+        self.clock = clock
+        self.id = session_id or new_session_id()
+        self.community = community
+        self.attendees = list(attendees)
+        self.roles = {role.id: list(roles.get(role.id, ())) for role in protocol.roles}
+        self.setup = {q.id: (setup or {}).get(q.id, "") for q in protocol.setup}
+        self.runs = [
+            StepRun(step, seconds) for step, seconds in zip(protocol.steps, planned, strict=True)
+        ]
+        self.actions: list[ActionItem] = []
+        self.reflection = ""
+        self.events: list[Event] = []
+        self.index = 0
+        self.started_at: datetime | None = None
+        self.ended_at: datetime | None = None
+        self.outcome: Outcome | None = None
+        self._running_since: float | None = None
+        self.revision = 0
+        """Bumped on every change, so a journal knows when there is something new to save."""
+
+    # -- queries -------------------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        if self.outcome is not None:
+            return State.FINISHED
+        if self.started_at is None:
+            return State.NOT_STARTED
+        if self._running_since is None:
+            return State.PAUSED
+        remaining = self.remaining()
+        if remaining <= 0:
+            return State.OVERTIME
+        if remaining <= self.current.step.warn_at:
+            return State.WARNING
+        return State.RUNNING
+
+    @property
+    def running(self) -> bool:
+        return self._running_since is not None
+
+    @property
+    def current(self) -> StepRun:
+        return self.runs[self.index]
+
+    @property
+    def is_last_step(self) -> bool:
+        return self.index == len(self.runs) - 1
+
+    def elapsed(self, index: int | None = None) -> float:
+        """Seconds spent in a step (the current one by default), including the running segment."""
+        i = self.index if index is None else index
+        spent = self.runs[i].elapsed
+        if i == self.index and self._running_since is not None:
+            spent += self.clock.monotonic() - self._running_since
+        return spent
+
+    def remaining(self, index: int | None = None) -> float:
+        """Seconds left in a step; negative once it runs over."""
+        i = self.index if index is None else index
+        return self.runs[i].budget - self.elapsed(i)
+
+    def display_seconds(self) -> int:
+        """Whole seconds for a countdown: rounds up while time remains, so 0 means time is up."""
+        left = self.remaining()
+        return math.ceil(left) if left > 0 else -math.floor(-left)
+
+    def total_elapsed(self) -> float:
+        return sum(self.elapsed(i) for i in range(len(self.runs)))
+
+    @property
+    def planned_total(self) -> int:
+        return sum(run.planned for run in self.runs)
+
+    def projected_end(self) -> datetime:
+        """When the session will end if every step from now on takes its planned time."""
+        if self.ended_at is not None:
+            return self.ended_at
+        left = sum(max(0.0, self.remaining(i)) for i in range(self.index, len(self.runs)))
+        return self.clock.now() + timedelta(seconds=left)
+
+    def people(self, role_ids: Sequence[str]) -> list[Person]:
+        """Everyone holding one of ``role_ids``, or a role that joins one of them."""
+        wanted = set(role_ids)
+        out = []
+        for role in self.protocol.roles:
+            if role.id in wanted or wanted.intersection(role.joins):
+                out.extend(Person(name, role.id, role.name) for name in self.roles[role.id])
+        return out
+
+    def speakers(self, index: int | None = None) -> list[Person]:
+        step = self.runs[self.index if index is None else index].step
+        return self.people(step.speakers)
+
+    def silent(self, index: int | None = None) -> list[Person]:
+        step = self.runs[self.index if index is None else index].step
+        talking = {p.name for p in self.people(step.speakers)}
+        return [p for p in self.people(step.silent) if p.name not in talking]
+
+    def role_of(self, name: str) -> str | None:
+        return next((rid for rid, names in self.roles.items() if name in names), None)
+
+    def note(self, index: int, field_id: str) -> str:
+        return self.runs[index].notes.get(field_id, "")
+
+    # -- operations ----------------------------------------------------------------------------
+    def _event(self, kind: str, seconds: float = 0.0, to_step: int | None = None) -> None:
+        self.events.append(Event(kind, self.clock.now(), self.index, seconds, to_step))
+        self.revision += 1
+
+    def _require_active(self) -> None:
+        if self.outcome is not None:
+            raise SessionError("the session has ended")
+
+    def _close_segment(self) -> None:
+        if self._running_since is not None:
+            now = self.clock.monotonic()
+            self.current.elapsed += now - self._running_since
+            self._running_since = now
+
+    def start(self) -> None:
+        if self.started_at is not None:
+            raise SessionError("the session has already started")
+        self.started_at = self.clock.now()
+        self.current.visited = True
+        self._running_since = self.clock.monotonic()
+        self._event("start")
+
+    def pause(self) -> None:
+        self._require_active()
+        if self._running_since is None:
+            return
+        self._close_segment()
+        self._running_since = None
+        self._event("pause")
+
+    def resume(self) -> None:
+        self._require_active()
+        if self.started_at is None:
+            self.start()
+            return
+        if self._running_since is not None:
+            return
+        self._running_since = self.clock.monotonic()
+        self._event("resume")
+
+    def toggle_pause(self) -> None:
+        if self.running:
+            self.pause()
+        else:
+            self.resume()
+
+    def goto(self, index: int) -> None:
+        """Move to another step. A running session keeps running; a paused one stays paused."""
+        self._require_active()
+        if not 0 <= index < len(self.runs):
+            raise SessionError(f"there is no step {index + 1}")
+        if self.started_at is None:
+            self.start()
+        if index == self.index:
+            return
+        self._close_segment()
+        self._event("goto", to_step=index)
+        self.index = index
+        self.current.visited = True
+
+    def next(self) -> None:
+        if self.is_last_step:
+            raise SessionError("this is the last step; end the session instead")
+        self.goto(self.index + 1)
+
+    def previous(self) -> None:
+        if self.index == 0:
+            raise SessionError("this is the first step")
+        self.goto(self.index - 1)
+
+    def extend(self, seconds: int) -> int:
+        """Add (or, if negative, take away) time from the current step; return what changed.
+
+        A step's time can be shortened to zero but not below.
+        """
+        self._require_active()
+        change = max(int(seconds), -self.current.budget)
+        if change:
+            self.current.extension += change
+            self._event("extend", seconds=change)
+        return change
+
+    def end(self, completed: bool | None = None) -> None:
+        """Finish the session; it counts as completed when it ends on the last step."""
+        self._require_active()
+        if self.started_at is None:
+            self.start()
+        self._close_segment()
+        self._running_since = None
+        self.ended_at = self.clock.now()
+        done = self.is_last_step if completed is None else completed
+        self.outcome = Outcome.COMPLETED if done else Outcome.ENDED_EARLY
+        self._event("end")
+
+    # -- notes -----------------------------------------------------------------------------
+    def set_note(self, index: int, field_id: str, text: str) -> None:
+        """Keep ``text`` exactly as typed (any Unicode, any length, markup-like text and all)."""
+        run = self.runs[index]
+        if field_id not in {f.id for f in run.step.capture}:
+            raise SessionError(f"step '{run.step.id}' keeps no notes called '{field_id}'")
+        if run.notes.get(field_id, "") != text:
+            run.notes[field_id] = text
+            self.revision += 1
+
+    def set_setup(self, question_id: str, text: str) -> None:
+        if question_id not in self.setup:
+            raise SessionError(f"the protocol asks no setup question '{question_id}'")
+        if self.setup[question_id] != text:
+            self.setup[question_id] = text
+            self.revision += 1
+
+    def set_reflection(self, text: str) -> None:
+        if self.reflection != text:
+            self.reflection = text
+            self.revision += 1
+
+    def add_action(self, text: str, owner: str = "") -> ActionItem:
+        item = ActionItem(text, owner)
+        self.actions.append(item)
+        self.revision += 1
+        return item
+
+    def update_action(
+        self,
+        index: int,
+        *,
+        text: str | None = None,
+        owner: str | None = None,
+        done: bool | None = None,
+    ) -> None:
+        item = self.actions[index]
+        if text is not None:
+            item.text = text
+        if owner is not None:
+            item.owner = owner
+        if done is not None:
+            item.done = done
+        self.revision += 1
+
+    def remove_action(self, index: int) -> None:
+        del self.actions[index]
+        self.revision += 1
+
+    # -- snapshots (the journal) ----------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """Everything needed to resume, as JSON-ready data. Time spent is frozen at this moment."""
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "id": self.id,
+            "community": self.community,
+            "protocol": self.protocol.model_dump(mode="json"),
+            "attendees": self.attendees,
+            "roles": self.roles,
+            "setup": self.setup,
+            "index": self.index,
+            "running": self.running,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "outcome": self.outcome.value if self.outcome else None,
+            "runs": [
+                {
+                    "planned": run.planned,
+                    "extension": run.extension,
+                    "elapsed": self.elapsed(i),
+                    "visited": run.visited,
+                    "notes": run.notes,
+                }
+                for i, run in enumerate(self.runs)
+            ],
+            "actions": [vars(item).copy() for item in self.actions],
+            "reflection": self.reflection,
+            "events": [
+                {
+                    "kind": e.kind,
+                    "at": e.at.isoformat(),
+                    "step": e.step,
+                    "seconds": e.seconds,
+                    "to_step": e.to_step,
+                }
+                for e in self.events
+            ],
+            "saved_at": self.clock.now().isoformat(),
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any], clock: Clock = SYSTEM_CLOCK) -> Session:
+        """Rebuild a session from ``snapshot()`` data. A running session comes back paused."""
+        if data.get("format") != SNAPSHOT_FORMAT:
+            raise SessionError(f"unknown journal format {data.get('format')!r}")
+        protocol = Protocol.model_validate(data["protocol"])
+        session = cls(
+            protocol,
+            attendees=data["attendees"],
+            roles=data["roles"],
+            setup=data["setup"],
+            plan=[run["planned"] for run in data["runs"]],
+            clock=clock,
+            session_id=data["id"],
+            community=data.get("community", ""),
+            check_roles=False,
+        )
+        for run, saved in zip(session.runs, data["runs"], strict=True):
+            run.extension = int(saved["extension"])
+            run.elapsed = float(saved["elapsed"])
+            run.visited = bool(saved["visited"])
+            run.notes = {str(k): str(v) for k, v in saved["notes"].items()}
+        session.index = int(data["index"])
+        session.started_at = _parse_time(data["started_at"])
+        session.ended_at = _parse_time(data["ended_at"])
+        session.outcome = Outcome(data["outcome"]) if data["outcome"] else None
+        session.actions = [ActionItem(**item) for item in data["actions"]]
+        session.reflection = data["reflection"]
+        session.events = [
+            Event(e["kind"], datetime.fromisoformat(e["at"]), e["step"], e["seconds"], e["to_step"])
+            for e in data["events"]
+        ]
+        if data["running"] and session.outcome is None:
+            saved_at = datetime.fromisoformat(data["saved_at"])
+            session.events.append(Event("pause", saved_at, session.index))
+        return session
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

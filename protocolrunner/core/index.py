@@ -1,0 +1,395 @@
+"""A derived search index over a record's sessions (SQLite with FTS5).
+
+The TOML files stay the source of truth. The index lives in the user's cache folder, never in
+the shared record, and can be deleted at any time: it is rebuilt when missing or corrupt, and
+refreshed incrementally by comparing each file's modification time and size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from . import paths
+from .models import SessionRecord
+from .problems import FileProblems, Problem
+from .record import Record
+
+INDEX_SCHEMA = 3
+MARK_START, MARK_END = "\x02", "\x03"
+"""Bracket search matches in snippets; control characters, so no note text can fake them."""
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE files (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, problem TEXT);
+CREATE TABLE sessions (
+    rowid INTEGER PRIMARY KEY,
+    path TEXT UNIQUE NOT NULL, name TEXT,
+    id TEXT, started TEXT, day TEXT,
+    protocol_id TEXT, protocol_title TEXT,
+    presenters TEXT, focus TEXT,
+    planned INTEGER, actual INTEGER, status TEXT, attendees INTEGER
+);
+CREATE INDEX sessions_started ON sessions(started);
+CREATE INDEX sessions_protocol ON sessions(protocol_id, started);
+CREATE TABLE people (session INTEGER, name TEXT COLLATE NOCASE, role_id TEXT, role_name TEXT);
+CREATE INDEX people_name ON people(name, role_id);
+CREATE INDEX people_session ON people(session);
+CREATE VIRTUAL TABLE fts USING fts5(
+    setup, notes, actions, reflection, people,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """One session as the index knows it: enough for a table row and a search hit."""
+
+    path: Path
+    id: str
+    started: datetime
+    protocol_id: str
+    protocol_title: str
+    presenters: str
+    focus: str
+    planned: int
+    actual: int
+    status: str
+    attendees: int
+    snippet: str = ""
+
+
+@dataclass
+class RefreshStats:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def default_index_path(record_root: Path) -> Path:
+    key = hashlib.sha256(str(record_root.resolve()).encode()).hexdigest()[:16]
+    return paths.cache_dir() / "index" / f"{key}.sqlite3"
+
+
+def fts_query(text: str) -> str:
+    """Turn what a person typed into a safe FTS5 query: every word must match, the last as a
+    prefix (so results follow typing). Quotes keep FTS5 syntax (AND, NEAR, *, :) literal."""
+    words = text.split()
+    if not words:
+        return ""
+    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _scan(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every session file below ``folder`` with its (mtime_ns, size), via one scandir per dir."""
+    found: dict[str, tuple[int, int]] = {}
+    stack = [str(folder)]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = os.scandir(current)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.name.endswith(".toml"):
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        continue
+                    found[entry.path] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+class SessionIndex:
+    """Search and filter a record's sessions quickly, whatever its size."""
+
+    def __init__(self, record: Record, db_path: Path | None = None) -> None:
+        self.record = record
+        self.db_path = db_path or default_index_path(record.root)
+        self._db: sqlite3.Connection | None = None
+
+    # -- connection --------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is not None:
+            return self._db
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = self._open()
+        except sqlite3.DatabaseError:
+            # A corrupt or foreign file: the index is derived, so start again.
+            self._remove_files()
+            db = self._open()
+        self._db = db
+        return db
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.db_path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        version = None
+        with contextlib.suppress(sqlite3.OperationalError):
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            version = row[0] if row else None
+        if version != str(INDEX_SCHEMA):
+            db.close()
+            self._remove_files()
+            db = sqlite3.connect(self.db_path, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+            db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(INDEX_SCHEMA),))
+        return db
+
+    def _remove_files(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> SessionIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- refresh -------------------------------------------------------------------------------
+    def refresh(self) -> RefreshStats:
+        """Bring the index up to date with the files; only changed files are read."""
+        try:
+            return self._refresh()
+        except sqlite3.DatabaseError:
+            self.close()
+            self._remove_files()
+            return self._refresh()
+
+    def _refresh(self) -> RefreshStats:
+        db = self._connect()
+        stats = RefreshStats()
+        on_disk = _scan(self.record.sessions_dir)
+        known = {
+            path: (mtime, size, problem)
+            for path, mtime, size, problem in db.execute(
+                "SELECT path, mtime_ns, size, problem FROM files"
+            )
+        }
+        changed = [p for p, sig in on_disk.items() if known.get(p, (None, None))[:2] != sig]
+        removed = [p for p in known if p not in on_disk]
+        stats.unchanged = len(on_disk) - len(changed)
+        for path, (_, _, problem) in known.items():
+            if problem and path in on_disk and path not in changed:
+                stats.problems.extend(Problem(**item) for item in json.loads(problem))
+        if not changed and not removed:
+            return stats
+        db.execute("BEGIN")
+        try:
+            for path in removed:
+                self._forget(db, path)
+                stats.removed += 1
+            for path in changed:
+                mtime, size = on_disk[path]
+                is_new = path not in known
+                self._forget(db, path)
+                try:
+                    session = self.record.load_session(Path(path))
+                except FileProblems as exc:
+                    stats.problems.extend(exc.problems)
+                    db.execute(
+                        "INSERT INTO files VALUES (?, ?, ?, ?)",
+                        (path, mtime, size, json.dumps([asdict(p) for p in exc.problems])),
+                    )
+                    continue
+                self._insert(db, path, session)
+                db.execute("INSERT INTO files VALUES (?, ?, ?, NULL)", (path, mtime, size))
+                if is_new:
+                    stats.added += 1
+                else:
+                    stats.updated += 1
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return stats
+
+    @staticmethod
+    def _forget(db: sqlite3.Connection, path: str) -> None:
+        row = db.execute("SELECT rowid FROM sessions WHERE path = ?", (path,)).fetchone()
+        if row:
+            db.execute("DELETE FROM fts WHERE rowid = ?", row)
+            db.execute("DELETE FROM people WHERE session = ?", row)
+            db.execute("DELETE FROM sessions WHERE rowid = ?", row)
+        db.execute("DELETE FROM files WHERE path = ?", (path,))
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, path: str, s: SessionRecord) -> None:
+        cursor = db.execute(
+            "INSERT INTO sessions (path, name, id, started, day, protocol_id, protocol_title, "
+            "presenters, focus, planned, actual, status, attendees) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                path,
+                Path(path).name,
+                s.id,
+                s.started.isoformat(),
+                s.started.date().isoformat(),
+                s.protocol.id,
+                s.protocol.title,
+                ", ".join(s.presenters),
+                s.focus,
+                sum(step.planned_seconds for step in s.steps),
+                s.actual_seconds,
+                s.status,
+                len(s.attendees),
+            ),
+        )
+        rowid = cursor.lastrowid
+        db.executemany(
+            "INSERT INTO people VALUES (?, ?, ?, ?)",
+            [(rowid, name, role.id, role.name) for role in s.roles for name in role.people],
+        )
+        db.execute(
+            "INSERT INTO fts (rowid, setup, notes, actions, reflection, people) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                rowid,
+                "\n".join(a.answer for a in s.setup),
+                "\n".join(n.text for step in s.steps for n in step.notes if n.text),
+                "\n".join(f"{a.text} {a.owner}" for a in s.actions),
+                s.reflection,
+                " ".join(s.attendees),
+            ),
+        )
+
+    # -- queries -----------------------------------------------------------------------------
+    def _where(
+        self,
+        text: str | None,
+        protocol: str | None,
+        member: str | None,
+        role: str | None,
+        since: date | None,
+        until: date | None,
+        ref: str | None = None,
+    ) -> tuple[str, list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if ref:
+            escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append("(s.id LIKE ? ESCAPE '\\' OR s.name LIKE ? ESCAPE '\\')")
+            params += [escaped, escaped]
+        if text and fts_query(text):
+            clauses.append("s.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            params.append(fts_query(text))
+        if protocol:
+            clauses.append("s.protocol_id = ?")
+            params.append(protocol)
+        if member or role:
+            sub = "SELECT 1 FROM people p WHERE p.session = s.rowid"
+            if member:
+                sub += " AND p.name = ?"
+                params.append(member)
+            if role:
+                sub += " AND p.role_id = ?"
+                params.append(role)
+            clauses.append(f"EXISTS ({sub})")
+        if since:
+            clauses.append("s.day >= ?")
+            params.append(since.isoformat())
+        if until:
+            clauses.append("s.day <= ?")
+            params.append(until.isoformat())
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def query(
+        self,
+        text: str | None = None,
+        *,
+        protocol: str | None = None,
+        member: str | None = None,
+        role: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        ref: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[SessionRow]:
+        """Sessions matching every filter, newest first. ``text`` is full-text search; ``ref``
+        matches the start of a session id or file name."""
+        db = self._connect()
+        where, params = self._where(text, protocol, member, role, since, until, ref)
+        snippet = "''"
+        if text and fts_query(text):
+            snippet = (
+                "(SELECT snippet(fts, -1, char(2), char(3), '…', 12) FROM fts "
+                "WHERE fts MATCH ? AND fts.rowid = s.rowid)"
+            )
+            params = [fts_query(text), *params]
+        sql = (
+            "SELECT s.path, s.id, s.started, s.protocol_id, s.protocol_title, s.presenters, "
+            f"s.focus, s.planned, s.actual, s.status, s.attendees, {snippet} "
+            f"FROM sessions s{where} ORDER BY s.started DESC, s.id"
+        )
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [
+            SessionRow(
+                Path(r[0]),
+                r[1],
+                datetime.fromisoformat(r[2]),
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                r[11] or "",
+            )
+            for r in db.execute(sql, params)
+        ]
+
+    def count(
+        self,
+        text: str | None = None,
+        *,
+        protocol: str | None = None,
+        member: str | None = None,
+        role: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> int:
+        db = self._connect()
+        where, params = self._where(text, protocol, member, role, since, until)
+        return db.execute(f"SELECT count(*) FROM sessions s{where}", params).fetchone()[0]
+
+    def find(self, ref: str) -> list[SessionRow]:
+        """Sessions whose id or file name starts with ``ref``."""
+        return self.query(ref=ref)
+
+    def iter_people(self) -> Iterator[tuple[str, str, str]]:
+        """(name, role id, session day) for every role held, oldest first."""
+        db = self._connect()
+        yield from db.execute(
+            "SELECT p.name, p.role_id, s.day FROM people p JOIN sessions s ON s.rowid = p.session "
+            "ORDER BY s.started"
+        )

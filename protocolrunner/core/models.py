@@ -1,0 +1,166 @@
+"""The community record's file formats: ``community.toml`` and one file per session.
+
+Both carry a ``format`` version. They are validated like protocol files, so a hand-edited
+mistake is reported with its file, line and key, and never crashes a reader.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from .protocol import Slug, Text
+
+COMMUNITY_FORMAT = 1
+SESSION_FORMAT = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_format(value: int, supported: int, what: str) -> int:
+    if value > supported:
+        raise ValueError(
+            f"this {what} file uses format {value}, newer than this protocolrunner reads "
+            f"({supported}); upgrade protocolrunner"
+        )
+    if value < 1:
+        raise ValueError(f"format must be {supported}")
+    return value
+
+
+class Member(_Model):
+    name: Text = Field(description="How the member is named on screen and in the record.")
+    note: str = Field("", description="Anything worth knowing, e.g. 'Grade 7 maths'.")
+
+
+class Community(_Model):
+    """``community.toml``: who the community is and what it has agreed."""
+
+    format: int = Field(COMMUNITY_FORMAT, description="Version of the community file format.")
+    name: Text = Field(description="The community's name.")
+    purpose: str = Field("", description="The shared domain: what the community works on.")
+    goals: list[str] = Field(default_factory=list, description="What the community aims for.")
+    norms: list[str] = Field(default_factory=list, description="The group's agreements.")
+    cadence: str = Field("", description="When the community meets, e.g. 'Every other Tuesday'.")
+    members: list[Member] = Field(default_factory=list, description="The members.")
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> Self:
+        _check_format(self.format, COMMUNITY_FORMAT, "community")
+        seen: dict[str, int] = {}
+        problems = []
+        for i, member in enumerate(self.members):
+            if member.name in seen:
+                problems.append((("members", i, "name"), f"member '{member.name}' is listed twice"))
+            seen.setdefault(member.name, i)
+        _report(problems, info)
+        return self
+
+    @property
+    def member_names(self) -> list[str]:
+        return [m.name for m in self.members]
+
+
+def _report(problems: list, info: ValidationInfo) -> None:
+    if not problems:
+        return
+    sink = info.context.get("problems") if isinstance(info.context, dict) else None
+    if sink is None:
+        raise ValueError("; ".join(message for _, message in problems))
+    sink.extend(problems)
+
+
+class RecordedProtocol(_Model):
+    id: Slug
+    title: Text
+    version: str = ""
+    sha256: str = Field("", description="Hash of the protocol file the session ran.")
+
+
+class SetupAnswer(_Model):
+    id: str
+    label: str
+    answer: str = ""
+
+
+class RoleHolders(_Model):
+    id: str
+    name: str
+    people: list[str] = Field(default_factory=list)
+
+
+class StepNotes(_Model):
+    id: str
+    label: str
+    text: str = ""
+
+
+class RecordedStep(_Model):
+    id: str
+    title: str
+    planned_seconds: int = Field(ge=0)
+    actual_seconds: int = Field(ge=0)
+    extended_seconds: int = 0
+    skipped: bool = False
+    speakers: list[str] = Field(default_factory=list)
+    silent: list[str] = Field(default_factory=list)
+    notes: list[StepNotes] = Field(default_factory=list)
+
+
+class RecordedAction(_Model):
+    text: str
+    owner: str = ""
+    done: bool = False
+
+
+class SessionRecord(_Model):
+    """One meeting, as kept in ``sessions/YYYY/<date>-<protocol>-<id>.toml``."""
+
+    format: int = SESSION_FORMAT
+    id: str = Field(pattern=r"^[0-9a-f]{8}$")
+    community: str = ""
+    status: Literal["completed", "ended-early"]
+    started: AwareDatetime
+    ended: AwareDatetime
+    attendees: list[str] = Field(default_factory=list)
+    reflection: str = ""
+    protocol: RecordedProtocol
+    setup: list[SetupAnswer] = Field(default_factory=list)
+    roles: list[RoleHolders] = Field(default_factory=list)
+    steps: list[RecordedStep] = Field(default_factory=list)
+    actions: list[RecordedAction] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> Self:
+        _check_format(self.format, SESSION_FORMAT, "session")
+        problems = []
+        if self.ended < self.started:
+            problems.append((("ended",), "ends before it starts"))
+        _report(problems, info)
+        return self
+
+    # -- conveniences for readers ---------------------------------------------------------
+    def people(self, role_id: str) -> list[str]:
+        return next((r.people for r in self.roles if r.id == role_id), [])
+
+    def role_of(self, name: str) -> RoleHolders | None:
+        return next((r for r in self.roles if name in r.people), None)
+
+    @property
+    def presenters(self) -> list[str]:
+        return self.people("presenter")
+
+    def answer(self, setup_id: str) -> str:
+        return next((s.answer for s in self.setup if s.id == setup_id), "")
+
+    @property
+    def focus(self) -> str:
+        """The focusing question, or the first setup answer for protocols that ask another."""
+        return self.answer("focus") or next((s.answer for s in self.setup if s.answer), "")
+
+    @property
+    def actual_seconds(self) -> int:
+        return sum(step.actual_seconds for step in self.steps)

@@ -1,0 +1,265 @@
+"""The community record: a folder of human-readable TOML files a CoP keeps together.
+
+    community.toml                      who we are, what we agreed
+    protocols/                          the community's own protocol files
+    sessions/YYYY/<date>-<protocol>-<id>.toml   one file per meeting
+
+Every write is atomic. New session files are created exclusively (two people saving at once
+each get their own file); changes to existing files are serialised by a lock file and re-read
+before writing, so nobody's edit is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from .atomic import write_atomic
+from .clock import SYSTEM_CLOCK, Clock
+from .engine import Session
+from .models import (
+    Community,
+    RecordedAction,
+    RecordedProtocol,
+    RecordedStep,
+    RoleHolders,
+    SessionRecord,
+    SetupAnswer,
+    StepNotes,
+)
+from .problems import FileProblems, Problem, read_toml
+from .roles import PastSession
+from .validation import validate_document
+
+COMMUNITY_FILE = "community.toml"
+SESSIONS_DIR = "sessions"
+PROTOCOLS_DIR = "protocols"
+LOCK_FILE = ".protocolrunner.lock"
+
+
+class RecordError(RuntimeError):
+    """The record cannot be used as asked (missing, locked, not a record)."""
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """TOML text for people to read and diff: notes with line breaks stay multi-line strings."""
+    return tomli_w.dumps(_drop_none(data), multiline_strings=True)
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+@contextlib.contextmanager
+def file_lock(
+    path: Path, timeout: float = 10.0, stale: float = 120.0, clock: Clock = SYSTEM_CLOCK
+) -> Iterator[None]:
+    """Hold an exclusive lock file. Works on shared drives, where ``flock`` often does not.
+
+    A lock older than ``stale`` seconds is taken to belong to a process that died.
+    """
+    deadline = clock.monotonic() + timeout
+    while True:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                if clock.now().timestamp() - path.stat().st_mtime > stale:
+                    path.unlink()
+                    continue
+            if clock.monotonic() > deadline:
+                raise RecordError(
+                    f"{path} is locked by another protocolrunner; try again"
+                ) from None
+            time.sleep(0.02)
+            continue
+        try:
+            os.write(fd, f"{os.getpid()}\n".encode())
+        finally:
+            os.close(fd)
+        break
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def session_record(session: Session, protocol_sha256: str = "") -> SessionRecord:
+    """The record of a finished (or finishing) session."""
+    p = session.protocol
+    started = session.started_at or session.clock.now()
+    ended = session.ended_at or session.clock.now()
+    status = "completed" if session.outcome in (None, "completed") else "ended-early"
+    return SessionRecord(
+        id=session.id,
+        community=session.community,
+        status=status,
+        started=started,
+        ended=ended,
+        attendees=list(session.attendees),
+        reflection=session.reflection,
+        protocol=RecordedProtocol(
+            id=p.id, title=p.title, version=p.version, sha256=protocol_sha256
+        ),
+        setup=[SetupAnswer(id=q.id, label=q.label, answer=session.setup[q.id]) for q in p.setup],
+        roles=[RoleHolders(id=r.id, name=r.name, people=session.roles[r.id]) for r in p.roles],
+        steps=[
+            RecordedStep(
+                id=run.step.id,
+                title=run.step.title,
+                planned_seconds=run.planned,
+                actual_seconds=round(session.elapsed(i)),
+                extended_seconds=run.extension,
+                skipped=round(session.elapsed(i)) == 0,
+                speakers=list(run.step.speakers),
+                silent=list(run.step.silent),
+                notes=[
+                    StepNotes(id=f.id, label=f.label, text=run.notes.get(f.id, ""))
+                    for f in run.step.capture
+                ],
+            )
+            for i, run in enumerate(session.runs)
+        ],
+        actions=[RecordedAction(text=a.text, owner=a.owner, done=a.done) for a in session.actions],
+    )
+
+
+def session_file_name(record: SessionRecord) -> str:
+    # Built only from validated pieces (a slug and a hex id), never from free text.
+    return f"{record.started:%Y-%m-%d}-{record.protocol.id}-{record.id}.toml"
+
+
+@dataclass
+class Loaded:
+    """Sessions read from a record, and the files that were skipped, each with a reason."""
+
+    sessions: list[tuple[Path, SessionRecord]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Record:
+    """A community record folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def community_path(self) -> Path:
+        return self.root / COMMUNITY_FILE
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.root / SESSIONS_DIR
+
+    @property
+    def protocols_dir(self) -> Path:
+        return self.root / PROTOCOLS_DIR
+
+    def exists(self) -> bool:
+        return self.community_path.is_file()
+
+    # -- creation --------------------------------------------------------------------------
+    @classmethod
+    def init(cls, root: Path, community: Community) -> Record:
+        """Create a record; refuses to overwrite an existing ``community.toml``."""
+        record = cls(root)
+        if record.exists():
+            raise RecordError(f"{record.community_path} already exists")
+        record.sessions_dir.mkdir(parents=True, exist_ok=True)
+        record.protocols_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(record.community_path, community_toml(community), exclusive=True)
+        return record
+
+    @classmethod
+    def open(cls, root: Path, create: bool = True) -> Record:
+        """Open a record, creating a working one on first use."""
+        record = cls(root)
+        if not record.exists():
+            if not create:
+                raise RecordError(f"{root} is not a community record (no {COMMUNITY_FILE})")
+            with contextlib.suppress(FileExistsError):
+                cls.init(root, Community(name="Our community"))
+        return record
+
+    # -- community ---------------------------------------------------------------------------
+    def load_community(self) -> Community:
+        data, text = read_toml(self.community_path)
+        return validate_document(Community, data, text, str(self.community_path))
+
+    def update_community(self, change: Callable[[Community], Community]) -> Community:
+        """Apply ``change`` to the freshest copy on disk, under the lock, and write it back."""
+        with file_lock(self.root / LOCK_FILE):
+            updated = change(self.load_community())
+            updated = Community.model_validate(updated.model_dump())
+            write_atomic(self.community_path, community_toml(updated))
+            return updated
+
+    # -- sessions ----------------------------------------------------------------------------
+    def session_files(self) -> list[Path]:
+        if not self.sessions_dir.is_dir():
+            return []
+        return sorted(p for p in self.sessions_dir.rglob("*.toml") if not p.name.startswith("."))
+
+    def load_session(self, path: Path) -> SessionRecord:
+        data, text = read_toml(path)
+        return validate_document(SessionRecord, data, text, str(path))
+
+    def load_sessions(self) -> Loaded:
+        loaded = Loaded()
+        for path in self.session_files():
+            try:
+                loaded.sessions.append((path, self.load_session(path)))
+            except FileProblems as exc:
+                loaded.problems.extend(exc.problems)
+        loaded.sessions.sort(key=lambda item: item[1].started, reverse=True)
+        return loaded
+
+    def save_session(self, record: SessionRecord) -> Path:
+        """Write a new session file; never replaces another session's file."""
+        path = self.sessions_dir / f"{record.started:%Y}" / session_file_name(record)
+        self._inside(path)
+        write_atomic(path, session_toml(record), exclusive=True)
+        return path
+
+    def update_session(
+        self, path: Path, change: Callable[[SessionRecord], SessionRecord]
+    ) -> SessionRecord:
+        """Change a saved session (e.g. mark an action item done), re-read under the lock."""
+        self._inside(path)
+        with file_lock(self.root / LOCK_FILE):
+            updated = change(self.load_session(path))
+            updated = SessionRecord.model_validate(updated.model_dump())
+            write_atomic(path, session_toml(updated))
+            return updated
+
+    def history(self) -> list[PastSession]:
+        """Who held which role when, for fair rotation."""
+        return [
+            PastSession(rec.started.date(), {r.id: r.people for r in rec.roles})
+            for _, rec in self.load_sessions().sessions
+        ]
+
+    def _inside(self, path: Path) -> None:
+        root = self.root.resolve()
+        if root != path.resolve() and root not in path.resolve().parents:
+            raise RecordError(f"{path} is outside the record {self.root}")
+
+
+def community_toml(community: Community) -> str:
+    return to_toml(community.model_dump(mode="python"))
+
+
+def session_toml(record: SessionRecord) -> str:
+    return to_toml(record.model_dump(mode="python"))
