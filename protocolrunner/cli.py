@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -134,6 +135,197 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- record commands ---------------------------------------------------------------------------
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-10-03") from None
+
+
+def _open_record(args: argparse.Namespace):
+    from .core.paths import RECORD_ENV
+    from .core.record import Record, RecordError
+
+    root = _record_dir(args)
+    # Only the default location is created on first use: a mistyped --record should not
+    # silently make an empty record somewhere.
+    chosen = bool(args.record or os.environ.get(RECORD_ENV))
+    try:
+        return Record.open(root, create=not chosen)
+    except RecordError as exc:
+        raise CliError(f"{exc}; create one with '{PROG} record init {root}'") from None
+
+
+def _index(args: argparse.Namespace):
+    from .core.index import SessionIndex
+
+    record = _open_record(args)
+    index = SessionIndex(record)
+    stats = index.refresh()
+    for problem in stats.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    return record, index
+
+
+def _filters(args: argparse.Namespace) -> dict:
+    return {
+        "protocol": args.protocol,
+        "member": args.member,
+        "role": args.role,
+        "since": args.since,
+        "until": args.until,
+    }
+
+
+def _row_json(row) -> dict:
+    from .core.index import MARK_END, MARK_START
+
+    return {
+        "id": row.id,
+        "path": str(row.path),
+        "started": row.started.isoformat(),
+        "protocol": row.protocol_id,
+        "title": row.protocol_title,
+        "presenters": row.presenters,
+        "focus": row.focus,
+        "planned_seconds": row.planned,
+        "actual_seconds": row.actual,
+        "status": row.status,
+        "attendees": row.attendees,
+        **(
+            {"snippet": row.snippet.replace(MARK_START, "").replace(MARK_END, "")}
+            if row.snippet
+            else {}
+        ),
+    }
+
+
+def _print_rows(rows, as_json: bool) -> None:
+    from .core.describe import format_duration
+    from .core.index import MARK_END, MARK_START
+
+    if as_json:
+        print(json.dumps([_row_json(r) for r in rows], indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        focus = " ".join(row.focus.split())
+        print(
+            f"{row.id}  {row.started:%Y-%m-%d}  {row.protocol_title:<24.24}  "
+            f"{row.presenters or '-':<16.16}  {format_duration(row.actual):>7}  {focus}"
+        )
+        if row.snippet:
+            text = " ".join(row.snippet.split())
+            print(f"          {text.replace(MARK_START, '«').replace(MARK_END, '»')}")
+    if not rows:
+        print("No sessions found.", file=sys.stderr)
+
+
+def cmd_record_init(args: argparse.Namespace) -> int:
+    from .core.models import Community
+    from .core.record import Record, RecordError
+
+    root = Path(args.dir).expanduser() if args.dir else _record_dir(args)
+    try:
+        Record.init(root, Community(name=args.name))
+    except RecordError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Created a community record for {args.name!r} in {root}")
+    return 0
+
+
+def cmd_record_list(args: argparse.Namespace) -> int:
+    _, index = _index(args)
+    with index:
+        _print_rows(index.query(**_filters(args), limit=args.limit), args.json)
+    return 0
+
+
+def cmd_record_search(args: argparse.Namespace) -> int:
+    _, index = _index(args)
+    with index:
+        rows = index.query(" ".join(args.query), **_filters(args), limit=args.limit)
+        _print_rows(rows, args.json)
+    return 0
+
+
+def _resolve_sessions(record, index, refs: Sequence[str]) -> list[Path]:
+    found: list[Path] = []
+    for ref in refs:
+        candidate = Path(ref)
+        if candidate.suffix == ".toml" and candidate.exists():
+            found.append(candidate)
+            continue
+        rows = index.find(ref)
+        if not rows:
+            raise CliError(f"no session matches '{ref}'")
+        if len(rows) > 1:
+            ids = ", ".join(r.id for r in rows[:5])
+            raise CliError(f"'{ref}' matches {len(rows)} sessions ({ids}...); give more of the id")
+        found.append(rows[0].path)
+    return found
+
+
+def cmd_record_show(args: argparse.Namespace) -> int:
+    from .core.export import session_markdown
+
+    record, index = _index(args)
+    with index:
+        (path,) = _resolve_sessions(record, index, [args.session])
+    sys.stdout.write(session_markdown(record.load_session(path)))
+    return 0
+
+
+def cmd_record_export(args: argparse.Namespace) -> int:
+    from .core.atomic import write_atomic
+    from .core.export import digest_markdown, session_json, session_markdown, sessions_json
+
+    record, index = _index(args)
+    with index:
+        if args.sessions:
+            paths = _resolve_sessions(record, index, args.sessions)
+        else:
+            paths = [row.path for row in index.query(**_filters(args))]
+    if not paths:
+        raise CliError("no sessions to export")
+    sessions = [record.load_session(path) for path in paths]
+    if args.format == "json":
+        text = session_json(sessions[0]) if len(sessions) == 1 else sessions_json(sessions)
+    elif len(sessions) == 1:
+        text = session_markdown(sessions[0])
+    else:
+        try:
+            name = record.load_community().name
+        except FileProblems:
+            name = "Community record"
+        text = digest_markdown(sessions, f"{name}: {len(sessions)} sessions")
+    if args.output and args.output != "-":
+        out = Path(args.output).expanduser()
+        write_atomic(out, text)
+        print(f"Wrote {len(sessions)} session(s) to {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .core.demo import write_demo
+    from .core.record import RecordError
+
+    root = Path(args.dir).expanduser()
+    if root.exists() and any(root.iterdir()):
+        raise CliError(f"{root} is not empty; choose a new folder for the demo record")
+    try:
+        write_demo(root, _library(args), sessions=args.sessions, seed=args.seed)
+    except RecordError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Wrote a demo record with {args.sessions} sessions to {root}")
+    print(f"Try: {PROG} --record {root}")
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     # Until the facilitator app lands, plain ``protocolrunner`` shows the library.
     args.json = False
@@ -187,6 +379,56 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("paths", metavar="PATH", nargs="+", help="protocol files or folders")
 
     command("schema", cmd_schema, "print the JSON Schema of protocol files")
+
+    sub = command("demo", cmd_demo, "write a sample community record to try the app with")
+    sub.add_argument("dir", metavar="DIR", help="a new, empty folder")
+    sub.add_argument("--sessions", type=int, default=40, metavar="N", help="how many (40)")
+    sub.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (1)")
+
+    record = commands.add_parser(
+        "record", help="the community record: list, search, show, export sessions"
+    )
+    record.set_defaults(handler=lambda _args: record.print_help() or 0)
+    record_commands = record.add_subparsers(
+        title="record commands", metavar="COMMAND", parser_class=_Parser
+    )
+
+    def record_command(name: str, handler: Callable[[argparse.Namespace], int], help: str):
+        sub = record_commands.add_parser(name, help=help, description=help)
+        _common(sub, top=False)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    def filters(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--protocol", metavar="ID", help="only sessions of this protocol")
+        sub.add_argument("--member", metavar="NAME", help="only sessions this member attended")
+        sub.add_argument("--role", metavar="ROLE", help="with --member: only in this role id")
+        sub.add_argument("--since", type=_date, metavar="DATE", help="from this date (YYYY-MM-DD)")
+        sub.add_argument("--until", type=_date, metavar="DATE", help="up to this date")
+
+    sub = record_command("init", cmd_record_init, "create a community record")
+    sub.add_argument("dir", metavar="DIR", nargs="?", help="where (default: --record)")
+    sub.add_argument("--name", required=True, help="the community's name")
+
+    sub = record_command("list", cmd_record_list, "list sessions, newest first")
+    filters(sub)
+    sub.add_argument("--limit", type=int, metavar="N", help="at most N sessions")
+    sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    sub = record_command("search", cmd_record_search, "full-text search of notes and answers")
+    sub.add_argument("query", nargs="+", metavar="WORD", help="words to find")
+    filters(sub)
+    sub.add_argument("--limit", type=int, metavar="N", help="at most N sessions")
+    sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    sub = record_command("show", cmd_record_show, "print a session as Markdown")
+    sub.add_argument("session", metavar="SESSION", help="a session id (or its start) or file")
+
+    sub = record_command("export", cmd_record_export, "export sessions to Markdown or JSON")
+    sub.add_argument("sessions", nargs="*", metavar="SESSION", help="ids or files (default: all)")
+    filters(sub)
+    sub.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
+    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
 
 

@@ -8,11 +8,14 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: str | bytes, *, exclusive: bool = False) -> None:
+def write_atomic(
+    path: Path, data: str | bytes, *, exclusive: bool = False, durable: bool = True
+) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder, fsync, then rename.
 
     With ``exclusive`` the final step refuses to replace an existing file (``FileExistsError``),
-    so two writers can never overwrite each other's file.
+    so two writers can never overwrite each other's file. ``durable=False`` skips the fsyncs,
+    for bulk files that can be regenerated (the demo record); the rename stays atomic.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -21,7 +24,8 @@ def write_atomic(path: Path, data: str | bytes, *, exclusive: bool = False) -> N
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if exclusive:
             _link_exclusive(tmp, path)
         else:
@@ -30,7 +34,8 @@ def write_atomic(path: Path, data: str | bytes, *, exclusive: bool = False) -> N
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def _link_exclusive(tmp: str, path: Path) -> None:
