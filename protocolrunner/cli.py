@@ -326,10 +326,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_app(args: argparse.Namespace, protocol: str | None = None) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CliError(
+            "the app needs a terminal; for scripts use 'protocolrunner list', 'show' or 'record'",
+            status=2,
+        )
+    from .core.paths import RECORD_ENV
+    from .core.record import RecordError
+    from .ui.app import ProtocolRunnerApp
+    from .ui.context import build_context
+
+    chosen = bool(args.record or os.environ.get(RECORD_ENV))
+    try:
+        context = build_context(
+            _record_dir(args),
+            extra_protocols=[Path(p) for p in args.protocols],
+            create_record=not chosen,
+        )
+    except RecordError as exc:
+        raise CliError(f"{exc}; create one with '{PROG} record init DIR --name NAME'") from None
+    start = context.library.resolve(protocol) if protocol else None
+    app = ProtocolRunnerApp(context, start_with=start)
+    app.run()
+    return app.return_code or 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
-    # Until the facilitator app lands, plain ``protocolrunner`` shows the library.
-    args.json = False
-    return cmd_list(args)
+    return _run_app(args)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run_app(args, args.protocol)
 
 
 # -- parser -------------------------------------------------------------------------------------
@@ -379,6 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("paths", metavar="PATH", nargs="+", help="protocol files or folders")
 
     command("schema", cmd_schema, "print the JSON Schema of protocol files")
+
+    sub = command("run", cmd_run, "open the app straight at setting up a protocol")
+    sub.add_argument("protocol", metavar="ID|PATH", help="a protocol id or a .toml file")
 
     sub = command("demo", cmd_demo, "write a sample community record to try the app with")
     sub.add_argument("dir", metavar="DIR", help="a new, empty folder")

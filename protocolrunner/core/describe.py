@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .protocol import Protocol, Step
+
+if TYPE_CHECKING:
+    from .engine import Person
 
 
 def format_duration(seconds: float) -> str:
@@ -91,3 +96,11 @@ def describe_protocol(protocol: Protocol, source: str = "") -> str:
     if p.source.strip():
         lines += ["", "Source", *_block(p.source, "  ")]
     return "\n".join(lines) + "\n"
+
+
+def people_phrase(people: Iterable[Person]) -> str:
+    """``Ana (Presenter), Cleo, Dev (Consultants)``: names grouped by role, in order."""
+    groups: dict[str, list[str]] = {}
+    for person in people:
+        groups.setdefault(person.role_name, []).append(person.name)
+    return ", ".join(f"{', '.join(names)} ({role})" for role, names in groups.items())

@@ -1,0 +1,156 @@
+"""Home: the community, the protocol library with a preview, and any interrupted session."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...core.describe import format_minutes
+from ...core.journal import JournalEntry
+from ...core.library import LibraryEntry
+from ..widgets.preview import ProtocolPreview
+
+
+class HomeScreen(Screen):
+    """Where a meeting starts."""
+
+    BINDINGS = [
+        Binding(
+            "enter", "start", "Set up", id="home.start", tooltip="Set up the selected protocol"
+        ),
+        Binding("r", "resume", "Resume", id="home.resume"),
+        Binding("d", "discard", "Discard", id="home.discard", show=False),
+        Binding("c", "browse_record", "Record", id="home.record"),
+        Binding("question_mark,f1", "app.help", "Help", id="home.help"),
+        Binding("ctrl+q", "app.quit", "Quit", id="home.quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[LibraryEntry] = []
+        self.interrupted: list[JournalEntry] = []
+
+    def compose(self) -> ComposeResult:
+        context = self.app.context
+        yield Header()
+        with Vertical(id="home-community"):
+            yield Static(Content.styled(context.community.name, "bold"), id="community-name")
+            if context.community.purpose.strip():
+                purpose = " ".join(context.community.purpose.split())
+                yield Static(Content(purpose), id="community-purpose")
+        yield Static(id="resume-banner")
+        with Horizontal(id="home-main"):
+            yield OptionList(id="library")
+            yield ProtocolPreview(id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "protocolrunner"
+        self.sub_title = self.app.context.record.root.name
+        self.refresh_library()
+        self.refresh_interrupted()
+        self.query_one("#library", OptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_interrupted()
+
+    def refresh_library(self) -> None:
+        self.entries = list(self.app.context.library)
+        options = self.query_one("#library", OptionList)
+        options.clear_options()
+        for entry in self.entries:
+            label = Content.assemble(
+                (entry.protocol.title, "bold"),
+                "\n",
+                (
+                    f"{format_minutes(entry.protocol.seconds)} · {len(entry.protocol.steps)} steps",
+                    "dim",
+                ),
+            )
+            options.add_option(Option(label, id=entry.id))
+        if self.entries:
+            options.highlighted = 0
+            self.query_one(ProtocolPreview).show(self.entries[0])
+
+    def refresh_interrupted(self) -> None:
+        entries, problems = self.app.context.journal.pending()
+        self.interrupted = entries
+        banner = self.query_one("#resume-banner", Static)
+        banner.display = bool(entries)
+        if entries:
+            latest = entries[0]
+            saved = latest.saved_at.astimezone()
+            more = f" (and {len(entries) - 1} more)" if len(entries) > 1 else ""
+            banner.update(
+                Content.assemble(
+                    ("Interrupted session: ", "bold"),
+                    latest.protocol_title,
+                    f", last saved {saved:%d %b %H:%M}{more}. ",
+                    ("r", "bold reverse"),
+                    " resume  ",
+                    ("d", "bold reverse"),
+                    " discard",
+                )
+            )
+        for problem in problems:
+            self.notify(str(problem), severity="warning", markup=False)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("resume", "discard"):
+            return bool(self.interrupted)
+        if action == "start":
+            return bool(self.entries)
+        return True
+
+    @property
+    def selected(self) -> LibraryEntry | None:
+        index = self.query_one("#library", OptionList).highlighted
+        return self.entries[index] if index is not None and self.entries else None
+
+    @on(OptionList.OptionHighlighted, "#library")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.query_one(ProtocolPreview).show(self.entries[event.option_index])
+
+    @on(OptionList.OptionSelected, "#library")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_start()
+
+    def action_start(self) -> None:
+        entry = self.selected
+        if entry is not None:
+            self.app.open_setup(entry)
+
+    def action_resume(self) -> None:
+        if self.interrupted:
+            self.app.resume_session(self.interrupted[0])
+
+    def action_discard(self) -> None:
+        if not self.interrupted:
+            return
+        entry = self.interrupted[0]
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.app.context.journal.discard(entry.session_id)
+                self.refresh_interrupted()
+
+        from ..dialogs.confirm import ConfirmDialog
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Discard the interrupted {entry.protocol_title} session? Its notes will be lost.",
+                yes="Discard",
+                no="Keep",
+            ),
+            done,
+        )
+
+    def action_browse_record(self) -> None:
+        self.notify("The record browser is coming soon; use 'protocolrunner record' meanwhile.")

@@ -1,0 +1,312 @@
+"""Run: the countdown, the step, who speaks and who is silent, prompts, plan and notes.
+
+The screen never advances by itself: the facilitator decides. It polls the session a few times
+a second, but everything it shows is computed from the session's deadlines, so how often it
+polls changes nothing but how soon a new second appears; widgets are only touched when what
+they show changes.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, ProgressBar, Static
+
+from ...core.describe import format_duration, people_phrase
+from ...core.engine import Session, State
+from ..widgets.countdown import Countdown
+from ..widgets.notes import NoteEditor, NotesPanel
+from ..widgets.plan import PlanView
+
+POLL_SECONDS = 0.2
+
+
+class RunScreen(Screen):
+    """The screen the room sees during the meeting."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
+    # The function keys work everywhere, even while typing notes: they are priority bindings,
+    # so an editor can never swallow them or type them in. The footer shows them for that
+    # reason. The letter keys are quicker, and work when no note box has focus.
+    BINDINGS = [
+        Binding("f5", "toggle_pause", "Pause", id="run.pause", priority=True),
+        Binding("f8", "next_step", "Next", id="run.next", priority=True),
+        Binding("f7", "previous_step", "Back", id="run.back", priority=True),
+        Binding("f10", "extend(60)", "+1 min", id="run.plus", priority=True),
+        Binding("f9", "extend(-60)", "-1 min", id="run.minus", priority=True),
+        Binding("f2", "toggle_projector", "Projector", id="run.projector", priority=True),
+        Binding("f12", "end_session", "End", id="run.end", priority=True),
+        Binding("f3", "focus_notes", "Notes", id="run.notes", priority=True),
+        Binding("f1", "app.help", "Help", id="run.help", priority=True),
+        Binding("space", "toggle_pause", "Pause", id="run.pause-key", show=False),
+        Binding("n", "next_step", "Next", id="run.next-key", show=False),
+        Binding("b", "previous_step", "Back", id="run.back-key", show=False),
+        Binding("plus,equals_sign", "extend(60)", "+1 min", id="run.plus-key", show=False),
+        Binding("minus", "extend(-60)", "-1 min", id="run.minus-key", show=False),
+        Binding("p", "toggle_projector", "Projector", id="run.projector-key", show=False),
+        Binding("e", "end_session", "End", id="run.end-key", show=False),
+        Binding("i", "focus_notes", "Notes", id="run.notes-key", show=False),
+        Binding("m", "toggle_bell", "Bell on/off", id="run.bell", show=False),
+        Binding("question_mark", "app.help", "Help", id="run.help-key", show=False),
+        Binding("escape", "leave_notes", "Leave notes", id="run.leave-notes", show=False),
+    ]
+
+    def __init__(self, session: Session, protocol_sha256: str = "") -> None:
+        super().__init__()
+        self.session = session
+        self.protocol_sha256 = protocol_sha256
+        self._signalled: set[int] = set()
+        self._shown_step: int | None = None
+        self._last_key: tuple[int, State, int] | None = None
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="run-top"):
+            yield Static(id="step-heading")
+            yield Static(id="clock-info")
+        with Horizontal(id="run-body"):
+            with VerticalScroll(id="run-main"):
+                yield Countdown(id="countdown")
+                yield Static(id="step-title")
+                yield Static(id="focus")
+                yield Static(id="speakers")
+                yield Static(id="silent")
+                yield Static(id="instructions")
+                yield Static(id="prompts")
+                yield Static(id="facilitator-notes")
+            with Vertical(id="run-side"):
+                yield Static(Content.styled("Plan", "bold $accent"), id="plan-title")
+                yield PlanView(id="plan")
+                yield ProgressBar(total=100, show_eta=False, id="progress")
+                yield Static(id="totals")
+        yield VerticalScroll(id="notes-area")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.session.state is State.NOT_STARTED:
+            self.session.start()
+        self.app.save_journal(self.session, self.protocol_sha256, force=True)
+        self.show_step()
+        self.tick()
+        self.set_interval(POLL_SECONDS, self.tick)
+
+    # -- showing ---------------------------------------------------------------------------
+    def show_step(self) -> None:
+        """Everything that changes only with the step."""
+        s = self.session
+        run = s.current
+        step = run.step
+        self._shown_step = s.index
+        self.query_one("#step-heading", Static).update(
+            Content.assemble(
+                (f"Step {s.index + 1} of {len(s.runs)}", "bold"),
+                " · ",
+                s.protocol.title,
+            )
+        )
+        self.query_one("#step-title", Static).update(Content.styled(step.title, "bold"))
+        focus = next((q for q in s.protocol.setup if s.setup.get(q.id, "").strip()), None)
+        focus_widget = self.query_one("#focus", Static)
+        focus_widget.display = focus is not None
+        if focus is not None:
+            answer = " ".join(s.setup[focus.id].split())
+            focus_widget.update(Content.assemble((f"{focus.label}: ", "bold"), answer))
+        self.query_one("#speakers", Static).update(self._speakers_line())
+        silent = s.silent()
+        silent_widget = self.query_one("#silent", Static)
+        silent_widget.display = bool(silent)
+        if silent:
+            verb = "listen" if len(silent) > 1 else "listens"
+            silent_widget.update(
+                Content.assemble(
+                    ("Silent: ", "bold $warning"),
+                    people_phrase(silent),
+                    f" {verb} without speaking and may take notes.",
+                )
+            )
+        instructions = "\n\n".join(
+            " ".join(p.split()) for p in step.instructions.strip().split("\n\n") if p.strip()
+        )
+        self.query_one("#instructions", Static).update(Content(instructions))
+        prompts = self.query_one("#prompts", Static)
+        prompts.display = bool(step.prompts)
+        prompts.update(
+            Content("\n").join(
+                [Content.styled("Prompts", "bold $accent")]
+                + [Content.assemble("• ", " ".join(p.split())) for p in step.prompts]
+            )
+        )
+        notes = self.query_one("#facilitator-notes", Static)
+        notes.display = bool(step.facilitator_notes.strip())
+        notes.update(
+            Content.assemble(
+                ("For the facilitator: ", "bold italic"),
+                (" ".join(step.facilitator_notes.split()), "italic"),
+            )
+        )
+        self.query_one("#run-main", VerticalScroll).scroll_home(animate=False)
+        self.call_later(self._show_notes)
+        self._last_key = None
+
+    def _speakers_line(self) -> Content:
+        speakers = self.session.speakers()
+        if not speakers:
+            return Content.assemble(("Silent step: ", "bold $warning"), "nobody speaks.")
+        return Content.assemble(("Speak: ", "bold $success"), people_phrase(speakers))
+
+    async def _show_notes(self) -> None:
+        s = self.session
+        area = self.query_one("#notes-area", VerticalScroll)
+        fields = [(s.index, f, s.note(s.index, f.id)) for f in s.current.step.capture]
+        had_focus = isinstance(self.focused, NoteEditor)
+        # The old editors must be gone before the new ones (which may share ids) arrive.
+        await area.remove_children()
+        await area.mount(NotesPanel(fields))
+        area.display = bool(fields)
+        if had_focus and fields:
+            self.action_focus_notes()
+
+    def tick(self) -> None:
+        """Read the session and update what changed; signal time-up once per step."""
+        s = self.session
+        if s.state is State.FINISHED:
+            return
+        seconds = s.display_seconds()
+        state = s.state
+        self.query_one(Countdown).show(seconds, state)
+        if state is State.OVERTIME and s.index not in self._signalled:
+            self._signalled.add(s.index)
+            self._time_up()
+        key = (seconds, state, s.index)
+        if key != self._last_key:
+            self._last_key = key
+            self._show_progress()
+        self.app.save_journal(s, self.protocol_sha256)
+
+    def _time_up(self) -> None:
+        title = self.session.current.step.title
+        if self.app.context.bell:
+            self.app.bell()
+        self.notify(
+            f"Time is up: {title}. Press n for the next step or + for another minute.",
+            title="Time is up",
+            severity="warning",
+            markup=False,
+        )
+
+    def _show_progress(self) -> None:
+        s = self.session
+        self.query_one(PlanView).show(s)
+        elapsed = s.total_elapsed()
+        total = sum(run.budget for run in s.runs)
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=min(elapsed, total))
+        end = s.projected_end().astimezone()
+        self.query_one("#totals", Static).update(
+            Content.assemble(
+                f"{format_duration(elapsed)} of {format_duration(total)}",
+                "\n",
+                f"Ends about {end:%H:%M}",
+            )
+        )
+        bell = "" if self.app.context.bell else " · bell off"
+        self.query_one("#clock-info", Static).update(
+            Content(
+                f"ends ~{end:%H:%M} · {format_duration(elapsed)}/{format_duration(total)}{bell}"
+            )
+        )
+
+    # -- notes -------------------------------------------------------------------------------
+    @on(NotesPanel.Changed)
+    def _note_changed(self, event: NotesPanel.Changed) -> None:
+        self.session.set_note(event.step_index, event.field_id, event.text)
+        self.app.save_journal(self.session, self.protocol_sha256)
+
+    def action_focus_notes(self) -> None:
+        editors = list(self.query(NoteEditor))
+        if not editors:
+            self.notify("This step keeps no notes.")
+            return
+        if self.has_class("-projector"):
+            self.action_toggle_projector()
+        current = self.focused
+        if current in editors:
+            editors[(editors.index(current) + 1) % len(editors)].focus()
+        else:
+            editors[0].focus()
+
+    def action_leave_notes(self) -> None:
+        if isinstance(self.focused, NoteEditor):
+            self.set_focus(None)
+
+    # -- controls ----------------------------------------------------------------------------
+    def _changed(self, step_changed: bool = False) -> None:
+        if step_changed:
+            self.show_step()
+        self._last_key = None
+        self.tick()
+        self.app.save_journal(self.session, self.protocol_sha256, force=True)
+
+    def action_toggle_pause(self) -> None:
+        self.session.toggle_pause()
+        self._changed()
+
+    def action_next_step(self) -> None:
+        if self.session.is_last_step:
+            self.action_end_session()
+            return
+        self.session.next()
+        self._changed(step_changed=True)
+
+    def action_previous_step(self) -> None:
+        if self.session.index == 0:
+            self.notify("This is the first step.")
+            return
+        self.session.previous()
+        self._changed(step_changed=True)
+
+    def action_extend(self, seconds: int) -> None:
+        change = self.session.extend(seconds)
+        if self.session.remaining() > 0:
+            self._signalled.discard(self.session.index)
+        if change:
+            sign = "+" if change > 0 else "-"
+            self.notify(f"{sign}{format_duration(abs(change))} for this step", timeout=2)
+        self._changed()
+
+    def action_toggle_projector(self) -> None:
+        projector = not self.has_class("-projector")
+        self.set_class(projector, "-projector")
+        self.query_one(Countdown).set_class(projector, "-big")
+        if projector and isinstance(self.focused, NoteEditor):
+            self.set_focus(None)
+        self.app.set_projector_theme(projector)
+
+    def action_toggle_bell(self) -> None:
+        self.app.context.bell = not self.app.context.bell
+        self.notify("Bell on" if self.app.context.bell else "Bell off", timeout=2)
+        self._changed()
+
+    def action_end_session(self) -> None:
+        s = self.session
+        if s.is_last_step:
+            question = "End the session? You can still edit notes before saving."
+        else:
+            question = (
+                f"End the session now, at step {s.index + 1} of {len(s.runs)}? "
+                "It will be recorded as ended early."
+            )
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                s.end()
+                self.app.save_journal(s, self.protocol_sha256, force=True)
+                self.app.show_summary(s, self.protocol_sha256)
+
+        from ..dialogs.confirm import ConfirmDialog
+
+        self.app.push_screen(ConfirmDialog(question, yes="End", no="Keep going"), done)

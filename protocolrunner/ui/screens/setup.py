@@ -1,0 +1,281 @@
+"""Setup: the protocol's questions, who is here, who plays which role, and the time we have."""
+
+from __future__ import annotations
+
+import random
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from ...core.describe import format_duration, format_minutes
+from ...core.engine import Session
+from ...core.fit import FitError, fit_to_time
+from ...core.library import LibraryEntry
+from ...core.protocol import Role
+from ...core.roles import check_assignment, group_size_note, propose_fair, propose_random
+
+MAX_SLOTS = 4
+
+
+def _slots(role: Role) -> int:
+    low, high = role.bounds
+    return min(MAX_SLOTS, high if high is not None else max(low, 1))
+
+
+class SetupScreen(Screen):
+    """Everything a session needs before the first step starts."""
+
+    BINDINGS = [
+        Binding("ctrl+s,f5", "begin", "Start", id="setup.start", key_display="ctrl+s"),
+        Binding("ctrl+f", "propose", "Fair roles", id="setup.fair"),
+        Binding("ctrl+r", "shuffle", "Shuffle roles", id="setup.shuffle"),
+        Binding("escape", "back", "Back", id="setup.back"),
+        Binding("f1", "app.help", "Help", id="setup.help"),
+    ]
+
+    def __init__(self, entry: LibraryEntry) -> None:
+        super().__init__()
+        self.entry = entry
+        self.protocol = entry.protocol
+        community = self.app.context.community
+        self.attendees: list[str] = list(community.member_names)
+        self.guests: list[str] = []
+        self.roles: dict[str, list[str]] = {}
+        self.reasons: dict[str, str] = {}
+        self.plan: list[int] = [step.seconds for step in self.protocol.steps]
+        self._shuffles = 0
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        p = self.protocol
+        community = self.app.context.community
+        yield Header()
+        with VerticalScroll(id="setup-form"):
+            yield Static(
+                Content.assemble(("Set up: ", "bold"), (p.title, "bold"), f" · {p.summary}"),
+                id="setup-title",
+            )
+            if p.setup:
+                yield Label(Content.styled("Before we start", "bold $accent"), classes="section")
+                for question in p.setup:
+                    flag = " (required)" if question.required else ""
+                    yield Label(Content(question.label + flag), classes="question")
+                    if question.help:
+                        yield Static(Content(" ".join(question.help.split())), classes="help")
+                    yield Input(id=f"setup-{question.id}", placeholder=question.label)
+            yield Label(Content.styled("Who is here", "bold $accent"), classes="section")
+            yield SelectionList[str](
+                *[Selection(Content(name), name, True) for name in self.attendees],
+                id="attendees",
+            )
+            yield Input(placeholder="Add a guest: type a name, press Enter", id="guest")
+            yield Label(Content.styled("Roles", "bold $accent"), classes="section")
+            yield Static(id="roles-summary")
+            with Vertical(id="role-pickers"):
+                for role in p.roles:
+                    if role.rest:
+                        continue
+                    with Horizontal(classes="role-row"):
+                        yield Label(Content(role.name), classes="role-name")
+                        for slot in range(_slots(role)):
+                            yield Select[str](
+                                [],
+                                prompt="nobody",
+                                id=f"role-{role.id}-{slot}",
+                                classes="role-select",
+                            )
+            with Horizontal(id="role-buttons"):
+                yield Button("Fair rotation (ctrl+f)", id="fair")
+                yield Button("Shuffle (ctrl+r)", id="shuffle")
+            yield Static(id="roles-problems")
+            yield Label(Content.styled("Time", "bold $accent"), classes="section")
+            yield Input(
+                placeholder=f"We have ... minutes (leave empty for {format_minutes(p.seconds)})",
+                type="integer",
+                id="minutes",
+            )
+            yield Static(id="plan-preview")
+            if community.norms:
+                yield Label(Content.styled("Our norms", "bold $accent"), classes="section")
+                yield Static(Content("\n".join(f"• {n}" for n in community.norms)), id="norms")
+            yield Button("Start the session (ctrl+s)", id="begin", variant="success")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"Set up: {self.protocol.title}"
+        self.action_propose(quiet=True)
+        self._show_plan()
+        first = self.query(Input).first()
+        first.focus()
+
+    # -- who is here ----------------------------------------------------------------------------
+    @property
+    def present(self) -> list[str]:
+        ticked = set(self.query_one("#attendees", SelectionList).selected)
+        return [name for name in [*self.attendees, *self.guests] if name in ticked]
+
+    @on(SelectionList.SelectedChanged, "#attendees")
+    def _attendance_changed(self) -> None:
+        self._repropose()
+
+    @on(Input.Submitted, "#guest")
+    def _add_guest(self, event: Input.Submitted) -> None:
+        name = event.value.strip()
+        event.input.value = ""
+        if not name:
+            return
+        if name in self.attendees or name in self.guests:
+            self.notify(f"{name} is already on the list", markup=False)
+            return
+        self.guests.append(name)
+        self.query_one("#attendees", SelectionList).add_option(
+            Selection(Content(f"{name} (guest)"), name, True)
+        )
+
+    # -- roles ------------------------------------------------------------------------------
+    def _repropose(self) -> None:
+        if self._shuffles:
+            self.action_shuffle(again=False)
+        else:
+            self.action_propose(quiet=True)
+
+    def action_propose(self, quiet: bool = False) -> None:
+        self._shuffles = 0
+        history = self.app.context.record.history()
+        proposal = propose_fair(self.protocol, self.present, history)
+        self.roles, self.reasons = proposal.roles, proposal.reasons
+        self._show_roles()
+        if not quiet:
+            self.notify("Roles proposed by fair rotation")
+
+    def action_shuffle(self, again: bool = True) -> None:
+        if again:
+            self._shuffles += 1
+        seed = random.Random().random() if again else self._shuffles
+        proposal = propose_random(self.protocol, self.present, seed)
+        self.roles, self.reasons = proposal.roles, proposal.reasons
+        self._show_roles()
+
+    @on(Button.Pressed, "#fair")
+    def _fair_pressed(self) -> None:
+        self.action_propose()
+
+    @on(Button.Pressed, "#shuffle")
+    def _shuffle_pressed(self) -> None:
+        self.action_shuffle()
+
+    @on(Select.Changed, ".role-select")
+    def _role_picked(self, event: Select.Changed) -> None:
+        role_id = (event.select.id or "").removeprefix("role-").rsplit("-", 1)[0]
+        picked: list[str] = []
+        for select in self.query("Select.role-select").results(Select):
+            if (
+                select.id
+                and select.id.startswith(f"role-{role_id}-")
+                and select.value is not Select.BLANK
+            ):
+                picked.append(str(select.value))
+        # Someone picked for this role leaves any other role they had.
+        for other, names in self.roles.items():
+            if other != role_id:
+                self.roles[other] = [n for n in names if n not in picked]
+        self.roles[role_id] = list(dict.fromkeys(picked))
+        rest = self.protocol.rest_role
+        if rest is not None:
+            taken = {n for rid, names in self.roles.items() if rid != rest.id for n in names}
+            self.roles[rest.id] = [n for n in self.present if n not in taken]
+        self.reasons[role_id] = "chosen by hand"
+        self._show_roles()
+
+    def _show_roles(self) -> None:
+        present = self.present
+        lines: list[Content] = []
+        for role in self.protocol.roles:
+            names = ", ".join(self.roles.get(role.id, [])) or "nobody"
+            line = Content.assemble((f"{role.name}: ", "bold"), names)
+            if self.reasons.get(role.id) and not role.rest:
+                line = Content.assemble(line, ("  (" + self.reasons[role.id] + ")", "dim"))
+            lines.append(line)
+        self.query_one("#roles-summary", Static).update(Content("\n").join(lines))
+        # Showing a proposal in the pickers is not a choice by hand: keep their Changed quiet.
+        with self.prevent(Select.Changed):
+            options = [(Content(n), n) for n in present]
+            for role in self.protocol.roles:
+                if role.rest:
+                    continue
+                names = self.roles.get(role.id, [])
+                for slot in range(_slots(role)):
+                    select = self.query_one(f"#role-{role.id}-{slot}", Select)
+                    select.set_options(options)
+                    wanted = names[slot] if slot < len(names) else Select.BLANK
+                    if select.value != wanted:
+                        select.value = wanted
+        problems = check_assignment(self.protocol, present, self.roles)
+        note = group_size_note(self.protocol, len(present))
+        text = Content("\n").join(
+            [Content.styled(p, "$error") for p in problems]
+            + ([Content.styled(note, "$warning")] if note else [])
+        )
+        self.query_one("#roles-problems", Static).update(text)
+
+    # -- time -------------------------------------------------------------------------------
+    @on(Input.Changed, "#minutes")
+    def _minutes_changed(self) -> None:
+        self._show_plan()
+
+    def _show_plan(self) -> None:
+        raw = self.query_one("#minutes", Input).value.strip()
+        planned = [step.seconds for step in self.protocol.steps]
+        preview = self.query_one("#plan-preview", Static)
+        try:
+            self.plan = fit_to_time(planned, int(raw) * 60) if raw else planned
+        except (FitError, ValueError) as exc:
+            self.plan = planned
+            preview.update(Content.styled(f"Cannot fit: {exc}", "$error"))
+            return
+        rows = [
+            Content.assemble(f"{format_duration(s):>6}  ", step.title)
+            for step, s in zip(self.protocol.steps, self.plan, strict=True)
+        ]
+        rows.append(Content.styled(f"{format_duration(sum(self.plan)):>6}  in all", "bold"))
+        preview.update(Content("\n").join(rows))
+
+    # -- start ------------------------------------------------------------------------------
+    @on(Button.Pressed, "#begin")
+    def _begin_pressed(self) -> None:
+        self.action_begin()
+
+    def action_begin(self) -> None:
+        answers = {}
+        for question in self.protocol.setup:
+            field = self.query_one(f"#setup-{question.id}", Input)
+            answers[question.id] = field.value
+            if question.required and not field.value.strip():
+                self.notify(f"Please answer: {question.label}", severity="error", markup=False)
+                field.focus()
+                return
+        present = self.present
+        problems = check_assignment(self.protocol, present, self.roles)
+        if problems:
+            self.notify(problems[0], severity="error", markup=False)
+            return
+        context = self.app.context
+        session = Session(
+            self.protocol,
+            attendees=present,
+            roles=self.roles,
+            setup=answers,
+            plan=self.plan,
+            clock=context.clock,
+            community=context.community.name,
+        )
+        self.app.start_session(session, self.entry.sha256)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,201 @@
+"""Summary: planned against actual time, every note (still editable), action items, reflection,
+then save to the record and export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Static, TextArea
+
+from ...core.atomic import write_atomic
+from ...core.describe import format_duration
+from ...core.engine import Outcome, Session
+from ...core.export import session_markdown
+from ...core.record import RecordError, session_file_name, session_record, session_toml
+from ..widgets.notes import NotesPanel
+
+
+def timing_content(session: Session) -> Content:
+    rows = [Content.styled(f"{'Step':<34} {'Planned':>8} {'Actual':>8}", "bold")]
+    for i, run in enumerate(session.runs):
+        actual = session.elapsed(i)
+        over = actual > run.budget and run.visited
+        title = run.step.title if len(run.step.title) <= 34 else run.step.title[:33] + "…"
+        rows.append(
+            Content.assemble(
+                f"{title:<34} {format_duration(run.budget):>8} ",
+                (f"{format_duration(actual):>8}", "$error" if over else ""),
+                "  skipped" if not run.visited else "",
+            )
+        )
+    rows.append(
+        Content.styled(
+            f"{'Total':<34} {format_duration(sum(r.budget for r in session.runs)):>8} "
+            f"{format_duration(session.total_elapsed()):>8}",
+            "bold",
+        )
+    )
+    return Content("\n").join(rows)
+
+
+class SummaryScreen(Screen):
+    """After the last step: tidy the notes, add action items, reflect, save."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save to record", id="summary.save"),
+        Binding("ctrl+e", "export", "Export Markdown", id="summary.export"),
+        Binding("ctrl+w", "home", "Home", id="summary.home"),
+        Binding("f1", "app.help", "Help", id="summary.help"),
+    ]
+
+    def __init__(self, session: Session, protocol_sha256: str = "") -> None:
+        super().__init__()
+        self.session = session
+        self.protocol_sha256 = protocol_sha256
+        self.saved_path: Path | None = None
+        self._saved_revision: int | None = None
+
+    def compose(self) -> ComposeResult:
+        s = self.session
+        status = "completed" if s.outcome is Outcome.COMPLETED else "ended early"
+        yield Header()
+        with VerticalScroll(id="summary-body"):
+            yield Static(
+                Content.assemble(("Summary: ", "bold"), (s.protocol.title, "bold"), f" · {status}"),
+                id="summary-title",
+            )
+            yield Static(timing_content(s), id="timing")
+            for i, run in enumerate(s.runs):
+                if not run.step.capture:
+                    continue
+                yield Label(Content.styled(f"{i + 1}. {run.step.title}", "bold $accent"))
+                yield NotesPanel([(i, f, s.note(i, f.id)) for f in run.step.capture])
+            yield Label(Content.styled("Action items", "bold $accent"), classes="section")
+            yield Vertical(id="actions")
+            with Horizontal(id="action-new"):
+                yield Input(
+                    placeholder="New action item, e.g. Try wait time for two weeks",
+                    id="action-text",
+                )
+                yield Input(placeholder="Who", id="action-owner")
+                yield Button("Add", id="action-add")
+            yield Label(Content.styled("Closing reflection", "bold $accent"), classes="section")
+            yield TextArea(s.reflection, soft_wrap=True, id="reflection")
+            yield Static(id="saved-path")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Summary"
+        self._show_actions()
+        self.query_one("#action-text", Input).focus()
+
+    # -- editing ------------------------------------------------------------------------------
+    @on(NotesPanel.Changed)
+    def _note_changed(self, event: NotesPanel.Changed) -> None:
+        self.session.set_note(event.step_index, event.field_id, event.text)
+        self._journal()
+
+    @on(TextArea.Changed, "#reflection")
+    def _reflection_changed(self, event: TextArea.Changed) -> None:
+        self.session.set_reflection(event.text_area.text)
+        self._journal()
+
+    @on(Input.Submitted, "#action-text")
+    @on(Input.Submitted, "#action-owner")
+    @on(Button.Pressed, "#action-add")
+    def _add_action(self) -> None:
+        text_input = self.query_one("#action-text", Input)
+        owner_input = self.query_one("#action-owner", Input)
+        text = text_input.value.strip()
+        if not text:
+            text_input.focus()
+            return
+        self.session.add_action(text, owner_input.value.strip())
+        text_input.value = ""
+        owner_input.value = ""
+        text_input.focus()
+        self._show_actions()
+        self._journal()
+
+    def _show_actions(self) -> None:
+        box = self.query_one("#actions", Vertical)
+        box.remove_children()
+        if not self.session.actions:
+            box.mount(Label(Content.styled("No action items yet.", "dim")))
+            return
+        for i, item in enumerate(self.session.actions):
+            owner = f" ({item.owner})" if item.owner else ""
+            box.mount(Checkbox(Content(item.text + owner), item.done, id=f"action-{i}"))
+
+    @on(Checkbox.Changed)
+    def _action_toggled(self, event: Checkbox.Changed) -> None:
+        index = int((event.checkbox.id or "action-0").removeprefix("action-"))
+        self.session.update_action(index, done=event.value)
+        self._journal()
+
+    def _journal(self) -> None:
+        self.app.save_journal(self.session, self.protocol_sha256)
+
+    # -- saving ------------------------------------------------------------------------------
+    @property
+    def unsaved(self) -> bool:
+        return self._saved_revision != self.session.revision
+
+    def action_save(self) -> None:
+        record = self.app.context.record
+        saved = session_record(self.session, self.protocol_sha256)
+        try:
+            if self.saved_path is None:
+                self.saved_path = record.save_session(saved)
+            else:
+                write_atomic(self.saved_path, session_toml(saved))
+        except (OSError, RecordError) as exc:
+            self.notify(f"Could not save: {exc}", severity="error", markup=False, timeout=10)
+            return
+        self._saved_revision = self.session.revision
+        self.app.context.journal.discard(self.session.id)
+        self.query_one("#saved-path", Static).update(
+            Content.assemble(("Saved to ", "bold $success"), str(self.saved_path))
+        )
+        self.notify(f"Saved to {self.saved_path}", markup=False)
+
+    def action_export(self) -> None:
+        saved = session_record(self.session, self.protocol_sha256)
+        folder = self.app.context.export_dir
+        path = folder / session_file_name(saved).replace(".toml", ".md")
+        try:
+            write_atomic(path, session_markdown(saved))
+        except OSError as exc:
+            self.notify(f"Could not export: {exc}", severity="error", markup=False)
+            return
+        self.query_one("#saved-path", Static).update(
+            Content.assemble(("Exported to ", "bold $success"), str(path))
+        )
+        self.notify(f"Exported to {path}", markup=False)
+
+    def action_home(self) -> None:
+        if not self.unsaved:
+            self.app.go_home()
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.app.go_home()
+
+        from ..dialogs.confirm import ConfirmDialog
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Leave without saving? The session stays in the journal and can be resumed "
+                "from the home screen.",
+                yes="Leave",
+                no="Stay",
+            ),
+            done,
+        )

@@ -1,0 +1,47 @@
+"""The session plan: each step with its planned and actual time, the current one marked."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from ...core.describe import format_duration
+from ...core.engine import Session
+
+
+def plan_content(session: Session, width: int = 34) -> Content:
+    lines: list[Content] = []
+    title_width = max(8, width - 17)
+    for i, run in enumerate(session.runs):
+        current = i == session.index
+        actual = session.elapsed(i)
+        mark = "▶" if current else ("✓" if run.visited and i < session.index else " ")
+        title = run.step.title
+        if len(title) > title_width:
+            title = title[: title_width - 1] + "…"
+        planned = format_duration(run.budget)
+        spent = format_duration(actual) if run.visited else "-"
+        style = "bold reverse" if current else ("" if run.visited else "dim")
+        over = run.visited and actual > run.budget
+        lines.append(
+            Content.assemble(
+                (f"{mark} {title:<{title_width}} {planned:>6} ", style),
+                (f"{spent:>6}", f"{style} $error" if over else style),
+            )
+        )
+    return Content("\n").join(lines)
+
+
+class PlanView(Static):
+    """Re-rendered by the run screen when a displayed second changes."""
+
+    DEFAULT_CSS = """
+    PlanView {
+        width: 1fr;
+        height: auto;
+    }
+    """
+
+    def show(self, session: Session) -> None:
+        width = self.content_region.width or 34
+        self.update(plan_content(session, width))
