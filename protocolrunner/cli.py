@@ -364,19 +364,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _common(parser: argparse.ArgumentParser, top: bool) -> None:
-    # Sub-commands accept the same options; SUPPRESS keeps a value given before the sub-command.
-    default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
+    # Sub-commands accept the same options. SUPPRESS keeps a --record given before the
+    # sub-command; folders given after it are kept apart and added by main(), because a
+    # sub-parser's list would otherwise replace the one given before it.
     parser.add_argument(
         "--record",
         metavar="DIR",
-        default=default(None),
+        default=None if top else argparse.SUPPRESS,
         help="the community record folder (default: $PROTOCOLRUNNER_RECORD or the data folder)",
     )
     parser.add_argument(
         "--protocols",
         metavar="DIR",
         action="append",
-        default=default([]),
+        dest="protocols" if top else "more_protocols",
+        default=[] if top else argparse.SUPPRESS,
         help="also load protocols from DIR (repeatable; later folders win)",
     )
 
@@ -466,6 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.protocols = [*args.protocols, *getattr(args, "more_protocols", [])]
     try:
         return args.handler(args)
     except FileProblems as exc:

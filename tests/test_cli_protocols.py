@@ -147,11 +147,6 @@ def test_list_with_a_record_and_two_protocol_folders(capsys, tmp_path):
     assert [o["source"] for o in row["overrides"]] == ["bundled", "community", "--protocols"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: --protocols given both before and after the sub-command keeps only the "
-    "folders given after it (the sub-parser's list replaces the top-level one)",
-)
 def test_protocols_folders_before_and_after_the_command_are_all_loaded(capsys, tmp_path):
     put(tmp_path / "one", "c.toml", protocol_text("consultancy", "One"))
     put(tmp_path / "two", "t.toml", protocol_text("tuning", "Two"))

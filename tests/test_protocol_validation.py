@@ -481,11 +481,6 @@ def test_number_for_group_size_and_table_for_roles(tmp_path):
 
 # pydantic's lax mode turns these into numbers and booleans; the published JSON Schema (and
 # every editor using it) rejects them, and `count = true` silently means "exactly one person".
-@pytest.mark.xfail(
-    strict=True,
-    reason='bug: lax pydantic coercion accepts true/"5"/1 where the schema requires '
-    "a number or boolean (Protocol models are not strict)",
-)
 @pytest.mark.parametrize(
     ("role_extra", "step_extra", "expected_where"),
     [
@@ -1313,11 +1308,6 @@ def test_toml_inside_multi_line_strings_does_not_confuse_the_scanner(tmp_path):
     assert problem.message == "must be more than 0 (got 0)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='bug: tomlpos ends a multi-line basic string at an escaped quote (\\"""), '
-    "so every key after it is lost and the problem falls back to an ancestor",
-)
 def test_escaped_quotes_in_a_multi_line_string_do_not_confuse_the_scanner(tmp_path):
     problem = one(
         tmp_path,
@@ -1378,11 +1368,6 @@ def test_quoted_keys(tmp_path):
     assert found[1].message == "unknown key 'co unt' (did you mean 'count'?)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: tomlpos keeps escape sequences of quoted keys raw ('minut\\u0065s' is not "
-    "unescaped to 'minutes'), so the key is not found",
-)
 def test_quoted_keys_with_escapes(tmp_path):
     problem = one(
         tmp_path,
@@ -1402,11 +1387,6 @@ def test_quoted_keys_with_escapes(tmp_path):
     assert where(problem) == (10, 1, "steps[0].minutes")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: tomlpos records no position for a table only defined implicitly by a "
-    "header such as [meta.author], so a problem at 'meta' falls back to line 1",
-)
 def test_implicit_super_table_is_located_at_its_header(tmp_path):
     problem = one(
         tmp_path,

@@ -17,7 +17,7 @@ SESSION_FORMAT = 1
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def _check_format(value: int, supported: int, what: str) -> int:

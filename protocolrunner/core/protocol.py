@@ -41,8 +41,9 @@ Loc = tuple[str | int, ...]
 
 
 class _Model(BaseModel):
-    # Unknown keys are errors so a typo never silently drops a setting.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Unknown keys are errors so a typo never silently drops a setting, and types are strict so
+    # `count = true` or `minutes = "5"` is an error here just as in the JSON Schema.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class GroupSize(_Model):
@@ -169,7 +170,9 @@ class Step(_Model):
 class Protocol(_Model):
     """A discussion protocol: roles, setup questions and timed steps."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="protocolrunner protocol")
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, title="protocolrunner protocol"
+    )
 
     format: int = Field(
         description=f"Version of the protocol file format; this release reads {FORMAT_VERSION}."

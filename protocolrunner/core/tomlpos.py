@@ -11,6 +11,7 @@ understand, keeping what it found.
 from __future__ import annotations
 
 import contextlib
+import tomllib
 from collections.abc import Sequence
 
 Path = tuple[str | int, ...]
@@ -68,7 +69,14 @@ class _Scanner:
     def key_part(self) -> str:
         c = self.peek()
         if c in "\"'":
-            return self.string()
+            start = self.i
+            self.string()
+            raw = self.text[start : self.i]
+            try:
+                # Let tomllib decode escapes such as \u0065, exactly as it did for the data.
+                return str(tomllib.loads(f"k = {raw}")["k"])
+            except tomllib.TOMLDecodeError:
+                return raw[1:-1]
         start = self.i
         while self.peek() in _BARE and self.peek():
             self.advance()
@@ -93,9 +101,7 @@ class _Scanner:
         quote = self.peek()
         if self.text.startswith(quote * 3, self.i):
             self.advance(3)
-            end = self.text.find(quote * 3, self.i)
-            if end < 0:
-                raise _Stop
+            end = self._closing(quote)
             # A closing delimiter may be followed by up to two more quotes that belong to the value.
             while self.text.startswith(quote, end + 3):
                 end += 1
@@ -118,6 +124,25 @@ class _Scanner:
             out.append(c)
             self.advance()
 
+    def _closing(self, quote: str) -> int:
+        """Index of the delimiter that ends a multi-line string starting at ``self.i``."""
+        j = self.i
+        while True:
+            end = self.text.find(quote * 3, j)
+            if end < 0:
+                raise _Stop
+            if quote == '"':
+                # A quote preceded by an odd number of backslashes is escaped.
+                slashes = 0
+                k = end - 1
+                while k >= self.i and self.text[k] == "\\":
+                    slashes += 1
+                    k -= 1
+                if slashes % 2:
+                    j = end + 1
+                    continue
+            return end
+
     def value(self, path: Path) -> None:
         c = self.peek()
         if c in "\"'":
@@ -138,8 +163,11 @@ class _Scanner:
             if self.peek() == "]":
                 self.advance()
                 return
+            start = self.i
             self.positions.setdefault((*path, index), self.here())
             self.value((*path, index))
+            if self.i == start:
+                raise _Stop  # nothing understood: never loop in place
             index += 1
             self.skip_blank(newlines=True)
             if self.peek() == ",":
@@ -152,7 +180,10 @@ class _Scanner:
             if self.peek() == "}":
                 self.advance()
                 return
+            start = self.i
             self.key_value(path)
+            if self.i == start:
+                raise _Stop
             self.skip_blank(newlines=True)
             if self.peek() == ",":
                 self.advance()
@@ -171,11 +202,16 @@ class _Scanner:
         self.value(path)
 
     # -- tables -----------------------------------------------------------------------------
-    def concrete(self, names: Sequence[str]) -> Path:
-        """Resolve a header's names, entering the latest element of each array of tables."""
+    def concrete(self, names: Sequence[str], pos: Position) -> Path:
+        """Resolve a header's names, entering the latest element of each array of tables.
+
+        Tables that exist only as part of a header (``a`` in ``[a.b]``) are placed at the first
+        header that names them.
+        """
         path: Path = ()
         for name in names:
             path = (*path, name)
+            self.positions.setdefault(path, pos)
             if path in self.table_arrays:
                 path = (*path, self.table_arrays[path] - 1)
         return path
@@ -187,14 +223,14 @@ class _Scanner:
         names = [name for name, _ in self.dotted_key()]
         self.advance(2 if is_array else 1)
         if is_array:
-            parent = self.concrete(names[:-1])
+            parent = self.concrete(names[:-1], pos)
             base = (*parent, names[-1])
             index = self.table_arrays.get(base, 0)
             self.table_arrays[base] = index + 1
             path: Path = (*base, index)
             self.positions.setdefault(base, pos)
         else:
-            path = self.concrete(names)
+            path = self.concrete(names, pos)
         self.positions[path] = pos
         return path
 

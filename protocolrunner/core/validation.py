@@ -100,6 +100,8 @@ def error_message(error: dict[str, Any], model: type[BaseModel]) -> str:
         return f"must be at most {_num(ctx.get('le'))} (got {_got(value)})"
     if kind == "literal_error":
         return f"should be {ctx.get('expected')} (got {_got(value)})"
+    if kind == "int_type" and isinstance(value, float):
+        kind = "int_from_float"
     if kind in _TYPE_WORDS:
         return f"{_TYPE_WORDS[kind]} (got {_got(value)})"
     message = error["msg"]
