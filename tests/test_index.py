@@ -210,13 +210,6 @@ def test_query_by_member(index: SessionIndex) -> None:
     assert ids(index.query(member="Élodie")) == ["b4000004"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "member filter uses SQLite COLLATE NOCASE, which folds ASCII only: 'élodie' does not "
-        "find 'Élodie'"
-    ),
-)
 def test_query_by_member_is_case_insensitive_beyond_ascii(index: SessionIndex) -> None:
     assert ids(index.query(member="élodie")) == ["b4000004"]
 
@@ -379,14 +372,6 @@ def test_fts_query(text: str, expected: str) -> None:
     assert fts_query(text) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.OperationalError,
-    reason=(
-        "a NUL character in the search text reaches FTS5 inside the quoted phrase and raises "
-        "OperationalError('unterminated string'); fts_query should drop or escape it"
-    ),
-)
 @pytest.mark.parametrize("text", ["\x00", "pomodoro\x00", "pomo \x00"])
 def test_nul_in_query_never_raises(index: SessionIndex, text: str) -> None:
     rows = index.query(text)
@@ -591,14 +576,6 @@ def _corrupt_table_page(db: Path, table: str) -> None:
     db.write_bytes(bytes(raw))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.DatabaseError,
-    reason=(
-        "only refresh() rebuilds a corrupt index: when the corruption is in a table refresh "
-        "does not read (sessions), refresh succeeds and query() raises DatabaseError"
-    ),
-)
 def test_partly_corrupt_index_is_rebuilt(record: Record, tmp_path: Path) -> None:
     db = tmp_path / "idx.sqlite3"
     with SessionIndex(record, db) as idx:

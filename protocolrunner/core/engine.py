@@ -424,7 +424,10 @@ class Session:
             run.elapsed = float(saved["elapsed"])
             run.visited = bool(saved["visited"])
             run.notes = {str(k): str(v) for k, v in saved["notes"].items()}
-        session.index = int(data["index"])
+        index = int(data["index"])
+        if not 0 <= index < len(session.runs):
+            raise SessionError(f"step {index + 1} does not exist in {protocol.title}")
+        session.index = index
         session.started_at = _parse_time(data["started_at"])
         session.ended_at = _parse_time(data["ended_at"])
         session.outcome = Outcome(data["outcome"]) if data["outcome"] else None

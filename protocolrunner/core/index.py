@@ -22,7 +22,7 @@ from .models import SessionRecord
 from .problems import FileProblems, Problem
 from .record import Record
 
-INDEX_SCHEMA = 3
+INDEX_SCHEMA = 4
 MARK_START, MARK_END = "\x02", "\x03"
 """Bracket search matches in snippets; control characters, so no note text can fake them."""
 
@@ -39,8 +39,8 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_started ON sessions(started);
 CREATE INDEX sessions_protocol ON sessions(protocol_id, started);
-CREATE TABLE people (session INTEGER, name TEXT COLLATE NOCASE, role_id TEXT, role_name TEXT);
-CREATE INDEX people_name ON people(name, role_id);
+CREATE TABLE people (session INTEGER, name TEXT, name_key TEXT, role_id TEXT, role_name TEXT);
+CREATE INDEX people_name ON people(name_key, role_id);
 CREATE INDEX people_session ON people(session);
 CREATE VIRTUAL TABLE fts USING fts5(
     setup, notes, actions, reflection, people,
@@ -81,10 +81,16 @@ def default_index_path(record_root: Path) -> Path:
     return paths.cache_dir() / "index" / f"{key}.sqlite3"
 
 
+def name_key(name: str) -> str:
+    """How names are compared: case-insensitively in any script ("Élodie" = "élodie")."""
+    return " ".join(name.casefold().split())
+
+
 def fts_query(text: str) -> str:
     """Turn what a person typed into a safe FTS5 query: every word must match, the last as a
     prefix (so results follow typing). Quotes keep FTS5 syntax (AND, NEAR, *, :) literal."""
-    words = text.split()
+    # NUL ends a C string inside SQLite: drop it rather than send a broken query.
+    words = text.replace("\x00", " ").split()
     if not words:
         return ""
     quoted = ['"' + word.replace('"', '""') + '"' for word in words]
@@ -262,8 +268,12 @@ class SessionIndex:
         )
         rowid = cursor.lastrowid
         db.executemany(
-            "INSERT INTO people VALUES (?, ?, ?, ?)",
-            [(rowid, name, role.id, role.name) for role in s.roles for name in role.people],
+            "INSERT INTO people VALUES (?, ?, ?, ?, ?)",
+            [
+                (rowid, name, name_key(name), role.id, role.name)
+                for role in s.roles
+                for name in role.people
+            ],
         )
         db.execute(
             "INSERT INTO fts (rowid, setup, notes, actions, reflection, people) "
@@ -304,8 +314,8 @@ class SessionIndex:
         if member or role:
             sub = "SELECT 1 FROM people p WHERE p.session = s.rowid"
             if member:
-                sub += " AND p.name = ?"
-                params.append(member)
+                sub += " AND p.name_key = ?"
+                params.append(name_key(member))
             if role:
                 sub += " AND p.role_id = ?"
                 params.append(role)
@@ -333,6 +343,32 @@ class SessionIndex:
     ) -> list[SessionRow]:
         """Sessions matching every filter, newest first. ``text`` is full-text search; ``ref``
         matches the start of a session id or file name."""
+        return self._retrying(
+            self._query, text, protocol, member, role, since, until, ref, limit, offset
+        )
+
+    def _retrying(self, method, *args):
+        # A damaged index is only derived data: rebuild it from the files and ask again.
+        try:
+            return method(*args)
+        except sqlite3.DatabaseError:
+            self.close()
+            self._remove_files()
+            self.refresh()
+            return method(*args)
+
+    def _query(
+        self,
+        text: str | None,
+        protocol: str | None,
+        member: str | None,
+        role: str | None,
+        since: date | None,
+        until: date | None,
+        ref: str | None,
+        limit: int | None,
+        offset: int,
+    ) -> list[SessionRow]:
         db = self._connect()
         where, params = self._where(text, protocol, member, role, since, until, ref)
         snippet = "''"
@@ -377,10 +413,14 @@ class SessionIndex:
         role: str | None = None,
         since: date | None = None,
         until: date | None = None,
+        ref: str | None = None,
     ) -> int:
-        db = self._connect()
-        where, params = self._where(text, protocol, member, role, since, until)
-        return db.execute(f"SELECT count(*) FROM sessions s{where}", params).fetchone()[0]
+        def count() -> int:
+            db = self._connect()
+            where, params = self._where(text, protocol, member, role, since, until, ref)
+            return db.execute(f"SELECT count(*) FROM sessions s{where}", params).fetchone()[0]
+
+        return self._retrying(count)
 
     def find(self, ref: str) -> list[SessionRow]:
         """Sessions whose id or file name starts with ``ref``."""

@@ -102,7 +102,7 @@ class Journal:
         for path in sorted(self.folder.glob("*.json")):
             try:
                 entries.append(read_entry(path))
-            except (OSError, ValueError, KeyError, TypeError, SessionError) as exc:
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, SessionError) as exc:
                 problems.append(Problem(str(path), f"unreadable journal: {exc}"))
         entries.sort(key=lambda e: e.saved_at, reverse=True)
         return entries, problems

@@ -210,7 +210,12 @@ class Record:
     def session_files(self) -> list[Path]:
         if not self.sessions_dir.is_dir():
             return []
-        return sorted(p for p in self.sessions_dir.rglob("*.toml") if not p.name.startswith("."))
+        # Hidden files and folders (editor backups, .trash) are not sessions; the index agrees.
+        return sorted(
+            p
+            for p in self.sessions_dir.rglob("*.toml")
+            if not any(part.startswith(".") for part in p.relative_to(self.sessions_dir).parts)
+        )
 
     def load_session(self, path: Path) -> SessionRecord:
         data, text = read_toml(path)
