@@ -26,3 +26,40 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.delenv("PROTOCOLRUNNER_RECORD", raising=False)
     return home
+
+
+@pytest.fixture
+def clock():
+    """A frozen clock: tests move time with ``clock.advance(seconds)``."""
+    from protocolrunner.core.clock import FakeClock
+
+    return FakeClock()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, clock):
+    """Build the app over a demo record in ``tmp_path/record`` with the frozen clock.
+
+    Folder names are fixed so that screens (and snapshots) show the same text on every run.
+    """
+    from datetime import datetime, timedelta, timezone
+
+    from protocolrunner.core.demo import write_demo
+    from protocolrunner.core.library import default_sources, load_library
+    from protocolrunner.ui.app import ProtocolRunnerApp
+    from protocolrunner.ui.context import build_context
+
+    def make(sessions: int = 8, demo: bool = True, **kwargs) -> ProtocolRunnerApp:
+        root = tmp_path / "record"
+        if demo and not root.exists():
+            end = datetime(2026, 9, 22, 15, 30, tzinfo=timezone(timedelta(hours=1)))
+            write_demo(root, load_library(default_sources()), sessions=sessions, end=end)
+        context = build_context(
+            root,
+            clock=clock,
+            journal_dir=tmp_path / "journal",
+            export_dir=tmp_path / "exports",
+        )
+        return ProtocolRunnerApp(context, **kwargs)
+
+    return make

@@ -85,7 +85,7 @@ class HomeScreen(Screen):
         banner.display = bool(entries)
         if entries:
             latest = entries[0]
-            saved = latest.saved_at.astimezone()
+            saved = latest.saved_at
             more = f" (and {len(entries) - 1} more)" if len(entries) > 1 else ""
             banner.update(
                 Content.assemble(

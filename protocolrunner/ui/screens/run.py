@@ -112,14 +112,14 @@ class RunScreen(Screen):
         self.query_one("#step-title", Static).update(Content.styled(step.title, "bold"))
         focus = next((q for q in s.protocol.setup if s.setup.get(q.id, "").strip()), None)
         focus_widget = self.query_one("#focus", Static)
-        focus_widget.display = focus is not None
+        focus_widget.set_class(focus is None, "-empty")
         if focus is not None:
             answer = " ".join(s.setup[focus.id].split())
             focus_widget.update(Content.assemble((f"{focus.label}: ", "bold"), answer))
         self.query_one("#speakers", Static).update(self._speakers_line())
         silent = s.silent()
         silent_widget = self.query_one("#silent", Static)
-        silent_widget.display = bool(silent)
+        silent_widget.set_class(not silent, "-empty")
         if silent:
             verb = "listen" if len(silent) > 1 else "listens"
             silent_widget.update(
@@ -134,7 +134,7 @@ class RunScreen(Screen):
         )
         self.query_one("#instructions", Static).update(Content(instructions))
         prompts = self.query_one("#prompts", Static)
-        prompts.display = bool(step.prompts)
+        prompts.set_class(not step.prompts, "-empty")
         prompts.update(
             Content("\n").join(
                 [Content.styled("Prompts", "bold $accent")]
@@ -142,7 +142,8 @@ class RunScreen(Screen):
             )
         )
         notes = self.query_one("#facilitator-notes", Static)
-        notes.display = bool(step.facilitator_notes.strip())
+        # Classes, not ``display``: an inline style would beat projector mode's stylesheet.
+        notes.set_class(not step.facilitator_notes.strip(), "-empty")
         notes.update(
             Content.assemble(
                 ("For the facilitator: ", "bold italic"),
@@ -167,7 +168,7 @@ class RunScreen(Screen):
         # The old editors must be gone before the new ones (which may share ids) arrive.
         await area.remove_children()
         await area.mount(NotesPanel(fields))
-        area.display = bool(fields)
+        area.set_class(not fields, "-empty")
         if had_focus and fields:
             self.action_focus_notes()
 
@@ -205,7 +206,7 @@ class RunScreen(Screen):
         elapsed = s.total_elapsed()
         total = sum(run.budget for run in s.runs)
         self.query_one(ProgressBar).update(total=max(total, 1), progress=min(elapsed, total))
-        end = s.projected_end().astimezone()
+        end = s.projected_end()
         self.query_one("#totals", Static).update(
             Content.assemble(
                 f"{format_duration(elapsed)} of {format_duration(total)}",
