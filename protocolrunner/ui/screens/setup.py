@@ -178,7 +178,7 @@ class SetupScreen(Screen):
             if (
                 select.id
                 and select.id.startswith(f"role-{role_id}-")
-                and select.value is not Select.BLANK
+                and select.value is not Select.NULL
             ):
                 picked.append(str(select.value))
         # Someone picked for this role leaves any other role they had.
@@ -213,7 +213,7 @@ class SetupScreen(Screen):
                 for slot in range(_slots(role)):
                     select = self.query_one(f"#role-{role.id}-{slot}", Select)
                     select.set_options(options)
-                    wanted = names[slot] if slot < len(names) else Select.BLANK
+                    wanted = names[slot] if slot < len(names) else Select.NULL
                     if select.value != wanted:
                         select.value = wanted
         problems = check_assignment(self.protocol, present, self.roles)
