@@ -10,7 +10,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, SelectionList, Static
+from textual.widgets import (
+    Button,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Select,
+    SelectionList,
+    Static,
+    TextArea,
+)
 from textual.widgets.selection_list import Selection
 
 from ...core.describe import format_duration, format_minutes
@@ -68,7 +78,16 @@ class SetupScreen(Screen):
                     yield Label(Content(question.label + flag), classes="question")
                     if question.help:
                         yield Static(Content(" ".join(question.help.split())), classes="help")
-                    yield Input(id=f"setup-{question.id}", placeholder=question.label)
+                    if question.multiline:
+                        yield TextArea(
+                            id=f"setup-{question.id}",
+                            soft_wrap=True,
+                            tab_behavior="focus",
+                            placeholder=Content(question.label),
+                            classes="setup-multiline",
+                        )
+                    else:
+                        yield Input(id=f"setup-{question.id}", placeholder=question.label)
             yield Label(Content.styled("Who is here", "bold $accent"), classes="section")
             yield SelectionList[str](
                 *[Selection(Content(name), name, True) for name in self.attendees],
@@ -111,8 +130,7 @@ class SetupScreen(Screen):
         self.title = f"Set up: {self.protocol.title}"
         self.action_propose(quiet=True)
         self._show_plan()
-        first = self.query(Input).first()
-        first.focus()
+        self.query(".setup-multiline, Input").first().focus()
 
     # -- who is here ----------------------------------------------------------------------------
     @property
@@ -254,9 +272,10 @@ class SetupScreen(Screen):
     def action_begin(self) -> None:
         answers = {}
         for question in self.protocol.setup:
-            field = self.query_one(f"#setup-{question.id}", Input)
-            answers[question.id] = field.value
-            if question.required and not field.value.strip():
+            field = self.query_one(f"#setup-{question.id}")
+            answer = field.text if isinstance(field, TextArea) else field.value
+            answers[question.id] = answer
+            if question.required and not answer.strip():
                 self.notify(f"Please answer: {question.label}", severity="error", markup=False)
                 field.focus()
                 return
