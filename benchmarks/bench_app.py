@@ -1,0 +1,375 @@
+"""How fast the app starts, and how much CPU a running countdown costs.
+
+Run from the repository: ``.venv/bin/python benchmarks/bench_app.py [--seconds N] [--pty]``.
+
+(a) Time to the first frame, protocolrunner next to a bare Textual app with a Header and a
+    Footer: each a fresh process, timed in this process from just before ``Popen`` until the
+    child reports, through a pipe, that it has painted its first screen (one warm-up run each,
+    then the median of ``--runs``, alternating the two apps). The protocolrunner child does
+    what ``protocolrunner --record DIR`` does: imports the CLI and the app, builds the context
+    (opens the record, loads the protocol library, opens the journal), then runs the app. Also
+    shown, on the same clock: when the imports were done, when the context was built, and when
+    the first screen had settled (Textual's ``call_after_refresh``: refreshed, nothing pending).
+    The ratio is protocolrunner over the bare app.
+(b) CPU used over ``--seconds`` of real time (60 by default) on protocolrunner's run screen,
+    with a Consultancy counting down on the real clock (journal writes included), next to the
+    bare app and protocolrunner's home screen, both idle. Each child measures its own CPU time
+    (``resource.getrusage``, all threads) over the window, which starts two seconds after its
+    first frame. The three children run at the same time.
+
+"First frame" is the first time Textual hands a screen update to its output (``App._display``,
+an internal of Textual 8.2.8, wrapped on the instance). The children run headless at 80x24 by
+default, which skips turning that update into terminal escape codes; ``--pty`` runs them in a
+pseudo-terminal instead, with Textual's real driver writing real output, drained by a thread
+here. Every user folder points at a temporary one, with a small demo record (40 sessions).
+
+It prints numbers only; nothing here asserts on timings.
+"""
+
+# A child is this same file run with --child: until it knows which app to start it imports
+# nothing beyond these few modules, so both apps pay the same small overhead.
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+SIZE = (80, 24)
+RUNS = 7
+WARM_UP_SECONDS = 2.0
+FIRST_FRAME_TARGET = 1.3
+CPU_TARGET = 0.01
+ATTENDEES = ["Ana Souza", "Ben Okafor", "Cleo Martin", "Dev Patel", "Eli Novak"]
+
+
+# -- the child ---------------------------------------------------------------------------------
+
+
+def child(spec: dict) -> None:
+    fd = spec["fd"]
+
+    def mark(name: str, detail: str = "") -> None:
+        os.write(fd, f"{name} {detail}\n".encode())
+
+    if spec["app"] == "protocolrunner":
+        import protocolrunner.cli  # noqa: F401  (the entry point: part of what start-up costs)
+        from protocolrunner.ui.app import ProtocolRunnerApp
+        from protocolrunner.ui.context import build_context
+        from protocolrunner.ui.screens.home import HomeScreen
+
+        mark("IMPORTED")
+        context = build_context(Path(spec["record"]), create_record=False)
+        mark("CONTEXT")
+        app = ProtocolRunnerApp(context)
+        target: type = HomeScreen
+    else:
+        from textual.app import App, ComposeResult
+        from textual.screen import Screen
+        from textual.widgets import Footer, Header
+
+        class BareApp(App[None]):
+            def compose(self) -> ComposeResult:
+                yield Header()
+                yield Footer()
+
+        mark("IMPORTED")
+        app = BareApp()
+        target = Screen
+
+    def settled() -> None:
+        mark("SETTLED")
+        app.exit()
+
+    def start_run_screen() -> None:
+        from protocolrunner.core.engine import Session
+        from protocolrunner.core.roles import propose_fair
+
+        entry = app.context.library.resolve("consultancy")
+        protocol = entry.protocol
+        session = Session(
+            protocol,
+            attendees=ATTENDEES,
+            roles=propose_fair(protocol, ATTENDEES, []).roles,
+            setup={
+                q.id: "How might I get quiet students to speak in whole-class discussion?"
+                for q in protocol.setup
+            },
+            clock=app.context.clock,
+            community=app.context.community.name,
+        )
+        app.start_session(session, entry.sha256)
+
+    def begin_window() -> None:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = usage.ru_utime + usage.ru_stime
+        wall = time.perf_counter()
+
+        def end_window() -> None:
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            used = usage.ru_utime + usage.ru_stime - cpu
+            mark("CPU", f"{used} {time.perf_counter() - wall} {type(app.screen).__name__}")
+            app.exit()
+
+        app.set_timer(spec["seconds"], end_window)
+
+    def first_frame() -> None:
+        mark("FIRST_FRAME")
+        if spec["task"] == "first-frame":
+            app.call_after_refresh(settled)
+            return
+        if spec["task"] == "run-screen":
+            app.call_later(start_run_screen)
+        app.set_timer(WARM_UP_SECONDS, begin_window)
+
+    painted = False
+    display = app._display
+
+    def display_and_mark(screen, renderable) -> None:
+        nonlocal painted
+        display(screen, renderable)
+        # Mirrors the checks at the top of App._display: None or a batch means nothing is shown.
+        shown = renderable is not None and not app._batch_count
+        if shown and not painted and isinstance(screen, target):
+            painted = True
+            first_frame()
+
+    app._display = display_and_mark
+    app.run(headless=spec["headless"], size=tuple(spec["size"]) if spec["headless"] else None)
+
+
+# -- the parent --------------------------------------------------------------------------------
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+def isolate(home: Path) -> dict[str, str]:
+    """Point every user folder inside ``home``, here and in the children."""
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[var] = str(home / var.lower())
+    os.environ.pop("PROTOCOLRUNNER_RECORD", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
+    env["TERM"] = "xterm-256color"
+    env["COLORTERM"] = "truecolor"
+    return env
+
+
+def run_child(spec: dict, env: dict[str, str], pty: bool, timeout: float) -> dict[str, tuple]:
+    """Start a child and return {mark: (seconds since just before Popen, detail)}."""
+    import select
+    import subprocess
+    import tempfile
+    import threading
+
+    read_fd, write_fd = os.pipe()
+    argv = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        json.dumps(spec | {"fd": write_fd}),
+    ]
+    output = bytearray()
+    drainer = None
+    if pty:
+        import fcntl
+        import struct
+        import termios
+
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        if pty:
+            proc = subprocess.Popen(
+                argv,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                pass_fds=(write_fd,),
+                env=env,
+                start_new_session=True,
+            )
+            os.close(slave)
+
+            def drain() -> None:
+                while True:
+                    try:
+                        data = os.read(master, 65536)
+                    except OSError:
+                        break
+                    if not data:
+                        break
+                    output.extend(data)
+                    del output[:-65536]
+
+            drainer = threading.Thread(target=drain, daemon=True)
+            drainer.start()
+        else:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                pass_fds=(write_fd,),
+                env=env,
+            )
+        os.close(write_fd)
+        marks: dict[str, tuple] = {}
+        pending = b""
+        deadline = start + timeout
+        try:
+            while True:
+                left = deadline - time.perf_counter()
+                ready, _, _ = select.select([read_fd], [], [], max(0.0, left))
+                if not ready:
+                    proc.kill()
+                    raise ChildFailed(f"no word from the child in {timeout:.0f} s")
+                chunk = os.read(read_fd, 4096)
+                now = time.perf_counter() - start
+                if not chunk:
+                    break
+                pending += chunk
+                while b"\n" in pending:
+                    line, pending = pending.split(b"\n", 1)
+                    name, _, detail = line.decode().partition(" ")
+                    marks[name] = (now, detail)
+            code = proc.wait(timeout=30)
+        finally:
+            os.close(read_fd)
+            if drainer is not None:
+                drainer.join(timeout=5)
+                os.close(master)
+        if code != 0:
+            errors.seek(0)
+            text = errors.read().decode(errors="replace") or output.decode(errors="replace")
+            raise ChildFailed(f"{spec['app']} child exited with {code}:\n{text[-3000:]}")
+    return marks
+
+
+def bench_first_frame(spec: dict, env: dict[str, str], pty: bool, runs: int) -> dict:
+    import statistics
+
+    apps = ("bare", "protocolrunner")
+    samples: dict[str, dict[str, list[float]]] = {app: {} for app in apps}
+    for n in range(runs + 1):
+        for app in apps:
+            marks = run_child(spec | {"app": app, "task": "first-frame"}, env, pty, timeout=120)
+            if "FIRST_FRAME" not in marks or "SETTLED" not in marks:
+                raise ChildFailed(f"{app} child never painted; marks: {marks}")
+            if n == 0:
+                continue  # warm-up: fills the OS file cache and any .pyc files
+            for name, (seconds, _) in marks.items():
+                samples[app].setdefault(name, []).append(seconds)
+    return {
+        app: {name: statistics.median(values) for name, values in found.items()}
+        for app, found in samples.items()
+    }
+
+
+def bench_cpu(spec: dict, env: dict[str, str], pty: bool, seconds: float) -> dict:
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = {
+        "bare Textual app, idle": spec | {"app": "bare", "task": "idle"},
+        "protocolrunner, home screen, idle": spec | {"app": "protocolrunner", "task": "idle"},
+        "protocolrunner, run screen counting": spec
+        | {"app": "protocolrunner", "task": "run-screen"},
+    }
+    timeout = seconds + WARM_UP_SECONDS + 120
+    with ThreadPoolExecutor(len(cases)) as pool:
+        futures = {
+            label: pool.submit(run_child, case | {"seconds": seconds}, env, pty, timeout)
+            for label, case in cases.items()
+        }
+        results = {}
+        for label, future in futures.items():
+            marks = future.result()
+            if "CPU" not in marks:
+                raise ChildFailed(f"{label}: no CPU figure; marks: {marks}")
+            cpu, wall, screen = marks["CPU"][1].split()
+            results[label] = (float(cpu), float(wall), screen)
+    return results
+
+
+def print_startup(timed: dict, runs: int) -> None:
+    rows = [
+        ("imports done", "IMPORTED"),
+        ("context built", "CONTEXT"),
+        ("first frame", "FIRST_FRAME"),
+        ("settled", "SETTLED"),
+    ]
+    bare, ours = timed["bare"], timed["protocolrunner"]
+    print(f"(a) start-up: time from Popen, median of {runs} (after 1 warm-up)")
+    label = "what"
+    print(f"{label:<15}  {'bare app':>10}  {'protocolrunner':>14}  {'ratio':>6}  target")
+    print(f"{'-' * 15}  {'-' * 10}  {'-' * 14}  {'-' * 6}  {'-' * 14}")
+    for label, name in rows:
+        a = f"{bare[name] * 1000:.1f} ms" if name in bare else "-"
+        b = f"{ours[name] * 1000:.1f} ms" if name in ours else "-"
+        ratio = f"{ours[name] / bare[name]:.2f}x" if name in bare and name in ours else ""
+        target = ""
+        if name == "FIRST_FRAME":
+            met = "met" if ours[name] / bare[name] <= FIRST_FRAME_TARGET else "NOT met"
+            target = f"≤ {FIRST_FRAME_TARGET}x: {met}"
+        print(f"{label:<15}  {a:>10}  {b:>14}  {ratio:>6}  {target}".rstrip())
+
+
+def print_cpu(results: dict, seconds: float) -> None:
+    print(f"(b) CPU over {seconds:g} s of real time, after a {WARM_UP_SECONDS:g} s settle")
+    width = max(len(label) for label in results)
+    print(f"{'what':<{width}}  {'CPU':>8}  {'one core':>8}  {'screen':<10}  target")
+    print(f"{'-' * width}  {'-' * 8}  {'-' * 8}  {'-' * 10}  {'-' * 12}")
+    for label, (cpu, wall, screen) in results.items():
+        share = cpu / wall
+        target = ""
+        if "run screen" in label:
+            target = f"≤ {CPU_TARGET:.0%}: {'met' if share <= CPU_TARGET else 'NOT met'}"
+        print(f"{label:<{width}}  {cpu:>6.3f} s  {share:>8.2%}  {screen:<10}  {target}".rstrip())
+
+
+def main() -> None:
+    import argparse
+    import tempfile
+    from importlib.metadata import version
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60, metavar="N", help="CPU window (60)")
+    parser.add_argument("--runs", type=int, default=RUNS, metavar="N", help=f"start-ups ({RUNS})")
+    parser.add_argument("--pty", action="store_true", help="run the apps in a pseudo-terminal")
+    args = parser.parse_args()
+    where = "in a pseudo-terminal" if args.pty else "headless"
+    print(
+        f"python {sys.version.split()[0]} on {sys.platform}; {os.cpu_count()} CPUs; "
+        f"textual {version('textual')}; apps {where} at {SIZE[0]}x{SIZE[1]}"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
+        work = Path(tmp)
+        env = isolate(work / "home")
+        from protocolrunner.core.demo import write_demo
+        from protocolrunner.core.library import default_sources, load_library
+
+        record = work / "record"
+        write_demo(record, load_library(default_sources()), sessions=40, seed=1)
+        spec = {"record": str(record), "headless": not args.pty, "size": SIZE}
+        try:
+            timed = bench_first_frame(spec, env, args.pty, args.runs)
+            print_startup(timed, args.runs)
+            print()
+            print_cpu(bench_cpu(spec, env, args.pty, args.seconds), args.seconds)
+        except ChildFailed as exc:
+            raise SystemExit(f"error: {exc}") from None
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(json.loads(sys.argv[2]))
+    else:
+        main()
