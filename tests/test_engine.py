@@ -902,3 +902,23 @@ def test_any_note_text_survives_snapshot(text: str) -> None:
     session.set_note(1, "clarifying-questions", text)
     data = json.loads(json.dumps(session.snapshot(), ensure_ascii=False))
     assert Session.from_snapshot(data, FakeClock()).note(1, "clarifying-questions") == text
+
+
+def test_until_display_changes_lands_on_the_next_displayed_second(clock: FakeClock) -> None:
+    session = make(clock=clock)
+    assert session.until_display_changes() == 1.0  # not started: nothing moves
+    session.start()
+    assert session.until_display_changes() == 1.0  # a whole second left to the next value
+    shown = session.display_seconds()
+    clock.advance(0.25)
+    assert session.until_display_changes() == pytest.approx(0.75)
+    assert session.display_seconds() == shown
+    clock.advance(0.75)
+    assert session.display_seconds() == shown - 1
+    clock.advance(session.remaining() + 0.4)  # 0.4 s into overtime: shown as +00:00
+    assert session.display_seconds() == 0
+    assert session.until_display_changes() == pytest.approx(0.6)
+    clock.advance(0.6)
+    assert session.display_seconds() == -1
+    session.pause()
+    assert session.until_display_changes() == 1.0

@@ -788,7 +788,7 @@ def journal_session(clock: FakeClock, session_id: str = "1234abcd") -> Session:
 
 def test_journal_save_interval_and_force(tmp_path: Path) -> None:
     clock = FakeClock()
-    journal = Journal(tmp_path / "j", clock, interval=1.0)
+    journal = Journal(tmp_path / "j", clock, interval=1.0, time_interval=10.0)
     session = journal_session(clock)
     assert journal.save(session) is True  # first save
     assert journal.save(session) is False  # nothing changed
@@ -804,9 +804,16 @@ def test_journal_save_interval_and_force(tmp_path: Path) -> None:
     assert journal.save(session) is False  # running counts as a change, but too soon
     assert journal.save(session, force=True) is True
     clock.advance(1.0)
+    assert journal.save(session) is False  # only time ran: its own, longer interval
+    session.set_note(1, "clarifying-questions", "y")
+    assert journal.save(session) is True  # a note: the short interval, already passed
+    clock.advance(9.5)
+    assert journal.save(session) is False
+    clock.advance(0.5)
     assert journal.save(session) is True  # running: time itself is a change
     data = json.loads(journal.path_for("1234abcd").read_text(encoding="utf-8"))
-    assert data["session"]["runs"][0]["elapsed"] == 1.5
+    assert data["session"]["runs"][0]["elapsed"] == 11.5
+    assert data["session"]["runs"][1]["notes"] == {"clarifying-questions": "y"}
 
 
 def test_journal_pending_and_read_entry(tmp_path: Path) -> None:

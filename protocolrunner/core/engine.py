@@ -130,6 +130,7 @@ class Session:
         self.ended_at: datetime | None = None
         self.outcome: Outcome | None = None
         self._running_since: float | None = None
+        self._protocol_dump: dict[str, Any] | None = None
         self.revision = 0
         """Bumped on every change, so a journal knows when there is something new to save."""
 
@@ -178,6 +179,16 @@ class Session:
         """Whole seconds for a countdown: rounds up while time remains, so 0 means time is up."""
         left = self.remaining()
         return math.ceil(left) if left > 0 else -math.floor(-left)
+
+    def until_display_changes(self) -> float:
+        """Seconds until ``display_seconds`` shows a new value (1.0 while nothing runs).
+
+        Lets a screen wake once per displayed second, on the second, instead of polling.
+        """
+        if self._running_since is None:
+            return 1.0
+        left = self.remaining()
+        return (left - math.floor(left)) or 1.0
 
     def total_elapsed(self) -> float:
         return sum(self.elapsed(i) for i in range(len(self.runs)))
@@ -362,13 +373,19 @@ class Session:
         self.revision += 1
 
     # -- snapshots (the journal) ----------------------------------------------------------
+    def _protocol_data(self) -> dict[str, Any]:
+        # The protocol is frozen, so one dump serves every journal write; callers only read it.
+        if self._protocol_dump is None:
+            self._protocol_dump = self.protocol.model_dump(mode="json")
+        return self._protocol_dump
+
     def snapshot(self) -> dict[str, Any]:
         """Everything needed to resume, as JSON-ready data. Time spent is frozen at this moment."""
         return {
             "format": SNAPSHOT_FORMAT,
             "id": self.id,
             "community": self.community,
-            "protocol": self.protocol.model_dump(mode="json"),
+            "protocol": self._protocol_data(),
             "attendees": self.attendees,
             "roles": self.roles,
             "setup": self.setup,

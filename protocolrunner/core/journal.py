@@ -21,7 +21,9 @@ from .problems import Problem
 
 JOURNAL_FORMAT = 1
 SAVE_INTERVAL = 1.0
-"""Seconds between writes while something changes; with a 1 s caller this keeps loss under 2 s."""
+"""Seconds between writes while notes or state change; with a 1 s caller, loss stays under 2 s."""
+TIME_INTERVAL = 10.0
+"""Seconds between writes when only the clock runs: a crash may lose this much timing, no words."""
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,12 @@ class Journal:
         folder: Path | None = None,
         clock: Clock = SYSTEM_CLOCK,
         interval: float = SAVE_INTERVAL,
+        time_interval: float = TIME_INTERVAL,
     ) -> None:
         self.folder = folder or paths.state_dir() / "journal"
         self.clock = clock
         self.interval = interval
+        self.time_interval = time_interval
         self._saved_revision: dict[str, int] = {}
         self._saved_at: dict[str, float] = {}
 
@@ -66,14 +70,20 @@ class Journal:
         protocol_sha256: str = "",
         force: bool = False,
     ) -> bool:
-        """Write a snapshot if anything changed (time running counts) and the interval has passed.
+        """Write a snapshot if something changed and its interval has passed.
 
-        ``force`` writes now, e.g. at a step change. Returns whether it wrote.
+        A change to the notes or the state is written within ``interval``; time running with
+        nothing else changing, within ``time_interval`` (each write serialises the whole
+        session, and a second of timing is worth less than a word of notes). ``force`` writes
+        now, e.g. at a step change. Returns whether it wrote.
         """
         now = self.clock.monotonic()
-        changed = session.revision != self._saved_revision.get(session.id) or session.running
-        due = now - self._saved_at.get(session.id, float("-inf")) >= self.interval
-        if not force and not (changed and due):
+        since = now - self._saved_at.get(session.id, float("-inf"))
+        if session.revision != self._saved_revision.get(session.id):
+            due = since >= self.interval
+        else:
+            due = session.running and since >= self.time_interval
+        if not force and not due:
             return False
         payload = {
             "format": JOURNAL_FORMAT,

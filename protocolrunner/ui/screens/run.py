@@ -1,12 +1,15 @@
 """Run: the countdown, the step, who speaks and who is silent, prompts, plan and notes.
 
-The screen never advances by itself: the facilitator decides. It polls the session a few times
-a second, but everything it shows is computed from the session's deadlines, so how often it
-polls changes nothing but how soon a new second appears; widgets are only touched when what
-they show changes.
+The screen never advances by itself: the facilitator decides. Everything it shows is computed
+from the session's deadlines; it wakes when the countdown's next second is due (the session says
+when), so an hour on this screen costs one small update a second, and widgets are only touched
+when what they show changes. Tests that move a fake clock call ``tick`` to see the result.
 """
 
 from __future__ import annotations
+
+import math
+from datetime import datetime
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static
 
 from ...core.describe import format_duration, people_phrase
@@ -22,7 +26,8 @@ from ..widgets.countdown import Countdown
 from ..widgets.notes import NoteEditor, NotesPanel
 from ..widgets.plan import PlanView
 
-POLL_SECONDS = 0.2
+WAKE_MARGIN = 0.01
+"""Seconds to wake after a second is due, so the new value is there to show."""
 
 
 class RunScreen(Screen):
@@ -62,7 +67,9 @@ class RunScreen(Screen):
         self.protocol_sha256 = protocol_sha256
         self._signalled: set[int] = set()
         self._shown_step: int | None = None
-        self._last_key: tuple[int, State, int] | None = None
+        self._last_key: tuple[object, ...] | None = None
+        self._wake: Timer | None = None
+        self._texts: dict[str, str] = {}
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -93,7 +100,10 @@ class RunScreen(Screen):
         self.app.save_journal(self.session, self.protocol_sha256, force=True)
         self.show_step()
         self.tick()
-        self.set_interval(POLL_SECONDS, self.tick)
+
+    def _wake_up(self) -> None:
+        self._wake = None
+        self.tick()
 
     # -- showing ---------------------------------------------------------------------------
     def show_step(self) -> None:
@@ -173,7 +183,10 @@ class RunScreen(Screen):
             self.action_focus_notes()
 
     def tick(self) -> None:
-        """Read the session and update what changed; signal time-up once per step."""
+        """Show what changed, signal time-up once per step, and sleep until the next second."""
+        if self._wake is not None:
+            self._wake.stop()
+            self._wake = None
         s = self.session
         if s.state is State.FINISHED:
             return
@@ -183,11 +196,15 @@ class RunScreen(Screen):
         if state is State.OVERTIME and s.index not in self._signalled:
             self._signalled.add(s.index)
             self._time_up()
-        key = (seconds, state, s.index)
+        # The plan and totals move by the minute: the countdown is where the seconds are.
+        elapsed = s.total_elapsed()
+        end = s.projected_end()
+        key = (state, s.index, int(elapsed // 60), f"{end:%H:%M}", self.app.context.bell)
         if key != self._last_key:
             self._last_key = key
-            self._show_progress()
+            self._show_progress(elapsed, end)
         self.app.save_journal(s, self.protocol_sha256)
+        self._wake = self.set_timer(s.until_display_changes() + WAKE_MARGIN, self._wake_up)
 
     def _time_up(self) -> None:
         title = self.session.current.step.title
@@ -200,26 +217,30 @@ class RunScreen(Screen):
             markup=False,
         )
 
-    def _show_progress(self) -> None:
+    def _show_progress(self, elapsed: float, end: datetime) -> None:
         s = self.session
         self.query_one(PlanView).show(s)
-        elapsed = s.total_elapsed()
         total = sum(run.budget for run in s.runs)
         self.query_one(ProgressBar).update(total=max(total, 1), progress=min(elapsed, total))
-        end = s.projected_end()
-        self.query_one("#totals", Static).update(
-            Content.assemble(
-                f"{format_duration(elapsed)} of {format_duration(total)}",
-                "\n",
-                f"Ends about {end:%H:%M}",
-            )
-        )
+        minutes = f"{int(elapsed // 60)} of {math.ceil(total / 60)} min"
+        self._update_text("#totals", f"{minutes}\nEnds about {end:%H:%M}")
         bell = "" if self.app.context.bell else " · bell off"
-        self.query_one("#clock-info", Static).update(
-            Content(
-                f"ends ~{end:%H:%M} · {format_duration(elapsed)}/{format_duration(total)}{bell}"
-            )
-        )
+        self._update_text("#clock-info", f"ends ~{end:%H:%M} · {minutes}{bell}")
+
+    def _update_text(self, selector: str, text: str) -> None:
+        """Show ``text``, asking for a new layout only when its shape changes.
+
+        A layout of the whole screen costs more than everything else a tick does.
+        """
+        widget = self.query_one(selector, Static)
+        before = self._texts.get(selector)
+        if before == text:
+            return
+        self._texts[selector] = text
+        same_shape = before is not None and [len(line) for line in before.split("\n")] == [
+            len(line) for line in text.split("\n")
+        ]
+        widget.update(Content(text), layout=not same_shape)
 
     # -- notes -------------------------------------------------------------------------------
     @on(NotesPanel.Changed)

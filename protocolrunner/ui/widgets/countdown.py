@@ -87,9 +87,14 @@ class Countdown(Widget):
     def show(self, seconds: int, state: State) -> None:
         if self._shown == (seconds, state):
             return
+        state_changed = self._shown is None or self._shown[1] is not state
         self._shown = (seconds, state)
+        # Called every second for an hour: only what changed is touched, since a Label update
+        # asks for a new layout of the whole screen.
         self.query_one(Digits).update(clock_text(seconds))
         self.query_one(BigClock).update(clock_text(seconds))
+        if not state_changed:
+            return
         self.query_one("#countdown-state", Label).update(STATE_WORDS[state])
         self.set_class(state is State.WARNING, "-warning")
         self.set_class(

@@ -20,9 +20,10 @@ def plan_content(session: Session, width: int = 34) -> Content:
         if len(title) > title_width:
             title = title[: title_width - 1] + "…"
         planned = format_duration(run.budget)
-        spent = format_duration(actual) if run.visited else "-"
+        # The current step's time is the countdown's to show; here it would tick every second.
+        spent = "now" if current else format_duration(actual) if run.visited else "-"
         style = "bold reverse" if current else ("" if run.visited else "dim")
-        over = run.visited and actual > run.budget
+        over = run.visited and not current and actual > run.budget
         lines.append(
             Content.assemble(
                 (f"{mark} {title:<{title_width}} {planned:>6} ", style),
@@ -33,7 +34,9 @@ def plan_content(session: Session, width: int = 34) -> Content:
 
 
 class PlanView(Static):
-    """Re-rendered by the run screen when a displayed second changes."""
+    """Re-rendered by the run screen when the step, the state or a minute changes."""
+
+    _shown = False
 
     DEFAULT_CSS = """
     PlanView {
@@ -43,5 +46,7 @@ class PlanView(Static):
     """
 
     def show(self, session: Session) -> None:
-        width = self.content_region.width or 34
-        self.update(plan_content(session, width))
+        width = self.content_size.width or 34
+        # One line per step whatever the times say, so only a first showing needs a layout.
+        self.update(plan_content(session, width), layout=not self._shown)
+        self._shown = True
