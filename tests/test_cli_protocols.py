@@ -19,7 +19,15 @@ from protocolrunner.core.library import load_protocol_file
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_DIR = REPO / "protocols"
-BUNDLED_IDS = ["atlas-looking-at-data", "consultancy", "tuning"]
+BUNDLED_IDS = [
+    "atlas-looking-at-data",
+    "chalk-talk",
+    "charrette",
+    "consultancy",
+    "peeling-the-onion",
+    "success-analysis",
+    "tuning",
+]
 PROBLEM_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<rest>.+)$")
 
 
@@ -85,7 +93,7 @@ def test_list_is_sorted_by_title(capsys):
     first_lines = [line for line in out.splitlines() if not line.startswith(" ")]
     titles = [bundled(line.split()[0]).title for line in first_lines]
     assert titles == sorted(titles, key=str.lower)
-    assert len(titles) == 3
+    assert len(titles) == len(BUNDLED_IDS)
 
 
 def test_list_json(capsys):
@@ -203,7 +211,7 @@ def test_show_unknown_id(capsys):
     assert (status, out) == (1, "")
     assert err == (
         "protocolrunner: error: no protocol with id 'unknown-id' "
-        "(known: atlas-looking-at-data, consultancy, tuning)\n"
+        f"(known: {', '.join(BUNDLED_IDS)})\n"
     )
 
 
@@ -227,11 +235,15 @@ def test_show_invalid_file_prints_its_problems(capsys, tmp_path):
 def test_validate_good_files(capsys):
     paths = [str(BUNDLED_DIR / f"{protocol_id}.toml") for protocol_id in BUNDLED_IDS]
     status, out, err = run(capsys, "validate", *paths)
-    assert (status, out, err) == (0, "", "3 file(s) valid\n")
+    assert (status, out, err) == (0, "", f"{len(BUNDLED_IDS)} file(s) valid\n")
 
 
 def test_validate_a_folder(capsys):
-    assert run(capsys, "validate", str(BUNDLED_DIR)) == (0, "", "3 file(s) valid\n")
+    assert run(capsys, "validate", str(BUNDLED_DIR)) == (
+        0,
+        "",
+        f"{len(BUNDLED_IDS)} file(s) valid\n",
+    )
 
 
 def test_validate_bad_and_good_prints_every_problem(capsys, tmp_path):
@@ -334,7 +346,11 @@ def test_python_m_protocolrunner_list(tmp_path):
     assert (result.returncode, result.stderr) == (0, "")
     assert [line.split()[0] for line in result.stdout.splitlines() if line[:1] != " "] == [
         "atlas-looking-at-data",
+        "chalk-talk",
+        "charrette",
         "consultancy",
+        "peeling-the-onion",
+        "success-analysis",
         "tuning",
     ]
 
