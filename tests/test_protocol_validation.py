@@ -1517,5 +1517,5 @@ def test_file_problems_message_has_one_line_per_problem(tmp_path):
     assert str(info.value).splitlines() == [
         f"{path}:10:1: steps[0].minutes: must be more than 0 (got 0)",
         f"{path}:11:1: steps[0].colour: unknown key 'colour' (allowed: id, title, minutes, "
-        "speakers, silent, instructions, prompts, facilitator_notes, warn_seconds, capture)",
+        "turns, speakers, silent, instructions, prompts, facilitator_notes, warn_seconds, capture)",
     ]

@@ -34,6 +34,41 @@ def role_names(protocol: Protocol, role_ids: list[str]) -> str:
     return ", ".join(protocol.role(role_id).name for role_id in role_ids)
 
 
+def step_minutes(protocol: Protocol, step: Step, people: int | None = None) -> str:
+    """``10 min``; for a step in turns, ``about 28 min for 5 people`` (the typical group)."""
+    if step.turns is None:
+        return format_minutes(step.seconds)
+    present = protocol.typical_size if people is None else people
+    return f"about {format_minutes(protocol.step_seconds(step, present))} for {present} people"
+
+
+def total_minutes(protocol: Protocol, people: int | None = None) -> str:
+    if not protocol.has_turns:
+        return format_minutes(protocol.seconds)
+    present = protocol.typical_size if people is None else people
+    return f"about {format_minutes(protocol.seconds_for(present))} for {present} people"
+
+
+def turns_phrase(protocol: Protocol, step: Step) -> str:
+    """How a step's turns go, in words: ``In turns, one round led by each participant: ...``."""
+    turns = step.turns
+    if turns is None:
+        return ""
+    who = protocol.role(turns.role).name.lower() if turns.role else "person present"
+    parts = []
+    for part in turns.parts:
+        person = {"leader": "the leader", "others": "each of the others", "each": f"each {who}"}
+        label = f" ({part.label})" if part.label else ""
+        parts.append(f"{person[part.who]} {format_minutes(part.seconds)}{label}")
+    if turns.rounds == "each":
+        rounds = f"one round led by each {who}"
+    else:
+        rounds = "one round" if turns.rounds == 1 else f"{turns.rounds} rounds"
+        if turns.rotate:
+            rounds += ", the first speaker moving along each round"
+    return f"In turns, {rounds}: " + ", then ".join(parts) + "."
+
+
 def _block(text: str, indent: str, width: int = 78) -> list[str]:
     lines: list[str] = []
     for paragraph in text.strip().split("\n\n"):
@@ -44,7 +79,19 @@ def _block(text: str, indent: str, width: int = 78) -> list[str]:
 
 
 def _step_lines(protocol: Protocol, number: int, step: Step) -> list[str]:
-    lines = [f"{number}. {step.title} ({format_minutes(step.seconds)})"]
+    lines = [f"{number}. {step.title} ({step_minutes(protocol, step)})"]
+    if step.turns is not None:
+        lines.extend(
+            textwrap.wrap(
+                turns_phrase(protocol, step), 78, initial_indent="   ", subsequent_indent="   "
+            )
+        )
+        for k, question in enumerate(step.turns.round_prompts, 1):
+            lines.extend(
+                textwrap.wrap(
+                    question, 78, initial_indent=f"   Round {k}: ", subsequent_indent="     "
+                )
+            )
     speakers = role_names(protocol, step.speakers) if step.speakers else "nobody (silent step)"
     lines.append(f"   Speak: {speakers}")
     if step.silent:
@@ -65,7 +112,7 @@ def describe_protocol(protocol: Protocol, source: str = "") -> str:
     lines = [
         f"{p.title}  (id {p.id}, version {p.version})",
         p.summary,
-        f"Total time: {format_minutes(p.seconds)}   Group size: {size} people",
+        f"Total time: {total_minutes(p)}   Group size: {size} people",
     ]
     if source:
         lines.append(f"From: {source}")

@@ -9,6 +9,7 @@ accumulates no drift, and nothing depends on how often a screen asks.
 from __future__ import annotations
 
 import math
+import random
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,8 +52,30 @@ class ActionItem:
 
 
 @dataclass
+class Turn:
+    """One person's turn in a step taken in turns."""
+
+    name: str
+    planned: int
+    label: str = ""
+    round: int = 0
+    extension: int = 0
+    elapsed: float = 0.0
+    note: str = ""
+
+    @property
+    def budget(self) -> int:
+        return self.planned + self.extension
+
+
+@dataclass
 class StepRun:
-    """What happened in one step: its planned time, extensions, time spent, and notes."""
+    """What happened in one step: its planned time, extensions, time spent, and notes.
+
+    A step taken in turns also has its ``turns`` (``turn`` is the current one), built from
+    ``order``, the people taking turns, with each turn's length scaled by ``scale`` when the
+    session was fitted to less time. Its ``planned`` and ``extension`` are its turns' sums.
+    """
 
     step: Step
     planned: int
@@ -60,10 +83,80 @@ class StepRun:
     elapsed: float = 0.0
     visited: bool = False
     notes: dict[str, str] = field(default_factory=dict)
+    turns: list[Turn] = field(default_factory=list)
+    turn: int = 0
+    order: list[str] = field(default_factory=list)
+    scale: float = 1.0
 
     @property
     def budget(self) -> int:
         return self.planned + self.extension
+
+    @property
+    def current_turn(self) -> Turn | None:
+        return self.turns[self.turn] if self.turns else None
+
+
+def seat_name(index: int) -> str:
+    """``Speaker A``, ``Speaker B``...: who speaks when small groups take turns all at once."""
+    return f"Speaker {chr(ord('A') + index)}"
+
+
+def turn_takers(
+    step: Step, attendees: Sequence[str], roles: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """Who takes turns in ``step``, in order: seats, the turn role's holders, or everyone."""
+    if step.turns is None:
+        return []
+    if step.turns.seats is not None:
+        return [seat_name(k) for k in range(step.turns.seats)]
+    if step.turns.role is None:
+        return list(attendees)
+    return list(roles.get(step.turns.role, ()))
+
+
+def natural_plan(
+    protocol: Protocol, attendees: Sequence[str], roles: Mapping[str, Sequence[str]]
+) -> list[int]:
+    """Each step's planned seconds for these people: steps in turns depend on who is there."""
+    return [
+        step.seconds
+        if step.turns is None
+        else step.turns.seconds_for(len(turn_takers(step, attendees, roles)))
+        for step in protocol.steps
+    ]
+
+
+def build_turns(step: Step, order: Sequence[str], scale: float = 1.0) -> list[Turn]:
+    """The turns of ``step`` for the people in ``order``: who speaks when, for how long.
+
+    Rounds led by each person (Final Word) take the leader first and then the others in order
+    from the leader on; numbered rounds (Microlabs) go round ``order``, starting one place
+    further each round when the step rotates.
+    """
+    spec = step.turns
+    if spec is None or not order:
+        return []
+    people = list(order)
+    out: list[Turn] = []
+
+    def add(names: Sequence[str], part_index: int, round_: int) -> None:
+        part = spec.parts[part_index]
+        seconds = max(1, round(part.seconds * scale))
+        out.extend(Turn(name, seconds, part.label, round_) for name in names)
+
+    if spec.rounds == "each":
+        for r, leader in enumerate(people):
+            others = people[r + 1 :] + people[:r]
+            for i, part in enumerate(spec.parts):
+                who = {"leader": [leader], "others": others, "each": [leader, *others]}
+                add(who[part.who], i, r)
+    else:
+        for r in range(spec.rounds):
+            shift = r % len(people) if spec.rotate else 0
+            for i in range(len(spec.parts)):
+                add(people[shift:] + people[:shift], i, r)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +202,7 @@ class Session:
             problems = check_assignment(protocol, attendees, roles)
             if problems:
                 raise SessionError("; ".join(problems))
-        planned = list(plan) if plan is not None else [s.seconds for s in protocol.steps]
+        planned = list(plan) if plan is not None else natural_plan(protocol, attendees, roles)
         if len(planned) != len(protocol.steps) or any(p < 0 for p in planned):
             raise SessionError("the plan must give a length for every step")
         self.protocol = protocol
@@ -122,6 +215,13 @@ class Session:
         self.runs = [
             StepRun(step, seconds) for step, seconds in zip(protocol.steps, planned, strict=True)
         ]
+        for run in self.runs:
+            if run.step.turns is not None:
+                takers = turn_takers(run.step, self.attendees, self.roles)
+                natural = run.step.turns.seconds_for(len(takers))
+                # A plan fitted to less time scales every turn alike.
+                scale = run.planned / natural if plan is not None and natural else 1.0
+                self._set_turns(run, takers, scale)
         self.actions: list[ActionItem] = []
         self.reflection = ""
         self.events: list[Event] = []
@@ -143,10 +243,12 @@ class Session:
             return State.NOT_STARTED
         if self._running_since is None:
             return State.PAUSED
-        remaining = self.remaining()
+        remaining = self.display_remaining()
         if remaining <= 0:
             return State.OVERTIME
-        if remaining <= self.current.step.warn_at:
+        turn = self.current.current_turn
+        step = self.current.step
+        if remaining <= (step.warn_at if turn is None else step.warn_for(turn.budget)):
             return State.WARNING
         return State.RUNNING
 
@@ -175,9 +277,30 @@ class Session:
         i = self.index if index is None else index
         return self.runs[i].budget - self.elapsed(i)
 
+    def turn_elapsed(self, index: int | None = None, turn: int | None = None) -> float:
+        """Seconds spent in a turn (the current turn of the current step by default)."""
+        i = self.index if index is None else index
+        run = self.runs[i]
+        t = run.turn if turn is None else turn
+        spent = run.turns[t].elapsed
+        if i == self.index and t == run.turn and self._running_since is not None:
+            spent += self.clock.monotonic() - self._running_since
+        return spent
+
+    def turn_remaining(self) -> float:
+        """Seconds left in the current turn; negative once it runs over."""
+        turn = self.current.current_turn
+        if turn is None:
+            raise SessionError(f"step '{self.current.step.id}' is not taken in turns")
+        return turn.budget - self.turn_elapsed()
+
+    def display_remaining(self) -> float:
+        """What the big countdown counts down: the current turn, or else the step."""
+        return self.turn_remaining() if self.current.turns else self.remaining()
+
     def display_seconds(self) -> int:
         """Whole seconds for a countdown: rounds up while time remains, so 0 means time is up."""
-        left = self.remaining()
+        left = self.display_remaining()
         return math.ceil(left) if left > 0 else -math.floor(-left)
 
     def until_display_changes(self) -> float:
@@ -187,7 +310,7 @@ class Session:
         """
         if self._running_since is None:
             return 1.0
-        left = self.remaining()
+        left = self.display_remaining()
         return (left - math.floor(left)) or 1.0
 
     def total_elapsed(self) -> float:
@@ -222,6 +345,25 @@ class Session:
         talking = {p.name for p in self.people(step.speakers)}
         return [p for p in self.people(step.silent) if p.name not in talking]
 
+    def _set_turns(self, run: StepRun, order: Sequence[str], scale: float) -> None:
+        run.order = list(order)
+        run.scale = scale
+        run.turns = build_turns(run.step, run.order, scale)
+        run.turn = 0
+        run.planned = sum(t.planned for t in run.turns)
+        run.extension = sum(t.extension for t in run.turns)
+
+    def turn_person(self, turn: Turn) -> Person:
+        """The person taking ``turn``, with the role they hold."""
+        role_id = self.role_of(turn.name)
+        role_name = self.protocol.role(role_id).name if role_id else ""
+        return Person(turn.name, role_id or "", role_name)
+
+    def upcoming_turn(self) -> Turn | None:
+        """The turn after the current one in this step, if any."""
+        run = self.current
+        return run.turns[run.turn + 1] if run.turn + 1 < len(run.turns) else None
+
     def role_of(self, name: str) -> str | None:
         return next((rid for rid, names in self.roles.items() if name in names), None)
 
@@ -240,7 +382,10 @@ class Session:
     def _close_segment(self) -> None:
         if self._running_since is not None:
             now = self.clock.monotonic()
-            self.current.elapsed += now - self._running_since
+            spent = now - self._running_since
+            self.current.elapsed += spent
+            if self.current.turns:
+                self.current.turns[self.current.turn].elapsed += spent
             self._running_since = now
 
     def start(self) -> None:
@@ -305,11 +450,74 @@ class Session:
         A step's time can be shortened to zero but not below.
         """
         self._require_active()
-        change = max(int(seconds), -self.current.budget)
+        turn = self.current.current_turn
+        change = max(int(seconds), -(self.current.budget if turn is None else turn.budget))
         if change:
             self.current.extension += change
+            if turn is not None:
+                turn.extension += change
             self._event("extend", seconds=change)
         return change
+
+    # -- turns ------------------------------------------------------------------------------
+    def goto_turn(self, turn: int) -> None:
+        """Move to another turn of the current step, running or paused as before."""
+        self._require_active()
+        run = self.current
+        if not run.turns:
+            raise SessionError(f"step '{run.step.id}' is not taken in turns")
+        if not 0 <= turn < len(run.turns):
+            raise SessionError(f"there is no turn {turn + 1} in '{run.step.title}'")
+        if self.started_at is None:
+            self.start()
+        if turn == run.turn:
+            return
+        self._close_segment()
+        run.turn = turn
+        self._event("turn", to_step=turn)
+
+    def next_turn(self) -> None:
+        if self.upcoming_turn() is None:
+            raise SessionError("this is the last turn of the step")
+        self.goto_turn(self.current.turn + 1)
+
+    def previous_turn(self) -> None:
+        if self.current.turn == 0:
+            raise SessionError("this is the first turn of the step")
+        self.goto_turn(self.current.turn - 1)
+
+    def set_turn_order(self, index: int, order: Sequence[str]) -> None:
+        """Take a step's turns in another order; only before its second turn begins.
+
+        Time already spent in the first turn stays with the new first turn.
+        """
+        self._require_active()
+        run = self.runs[index]
+        if not run.turns:
+            raise SessionError(f"step '{run.step.id}' is not taken in turns")
+        if run.turn > 0 or any(t.elapsed for t in run.turns[1:]):
+            raise SessionError("the turns have begun: their order can no longer change")
+        if sorted(order) != sorted(run.order):
+            raise SessionError("the new order must have the same people")
+        self._close_segment()
+        spent = run.turns[0].elapsed
+        self._set_turns(run, order, run.scale)
+        run.turns[0].elapsed = spent
+        self.revision += 1
+
+    def shuffle_turns(self, index: int, rng: random.Random | None = None) -> None:
+        order = list(self.runs[index].order)
+        (rng or random.Random()).shuffle(order)
+        self.set_turn_order(index, order)
+
+    def set_turn_note(self, index: int, turn: int, text: str) -> None:
+        """A note on one person's turn, kept exactly as typed."""
+        run = self.runs[index]
+        if not 0 <= turn < len(run.turns):
+            raise SessionError(f"step '{run.step.id}' has no turn {turn + 1}")
+        if run.turns[turn].note != text:
+            run.turns[turn].note = text
+            self.revision += 1
 
     def end(self, completed: bool | None = None) -> None:
         """Finish the session; it counts as completed when it ends on the last step."""
@@ -401,6 +609,27 @@ class Session:
                     "elapsed": self.elapsed(i),
                     "visited": run.visited,
                     "notes": run.notes,
+                    **(
+                        {
+                            "turn": run.turn,
+                            "order": run.order,
+                            "scale": run.scale,
+                            "turns": [
+                                {
+                                    "name": t.name,
+                                    "planned": t.planned,
+                                    "label": t.label,
+                                    "round": t.round,
+                                    "extension": t.extension,
+                                    "elapsed": self.turn_elapsed(i, k),
+                                    "note": t.note,
+                                }
+                                for k, t in enumerate(run.turns)
+                            ],
+                        }
+                        if run.turns
+                        else {}
+                    ),
                 }
                 for i, run in enumerate(self.runs)
             ],
@@ -441,6 +670,24 @@ class Session:
             run.elapsed = float(saved["elapsed"])
             run.visited = bool(saved["visited"])
             run.notes = {str(k): str(v) for k, v in saved["notes"].items()}
+            if "turns" in saved:
+                run.order = [str(name) for name in saved["order"]]
+                run.scale = float(saved["scale"])
+                run.turns = [
+                    Turn(
+                        str(t["name"]),
+                        int(t["planned"]),
+                        str(t["label"]),
+                        int(t["round"]),
+                        int(t["extension"]),
+                        float(t["elapsed"]),
+                        str(t["note"]),
+                    )
+                    for t in saved["turns"]
+                ]
+                run.turn = int(saved["turn"])
+                if not 0 <= run.turn < len(run.turns):
+                    raise SessionError(f"turn {run.turn + 1} does not exist in {run.step.title}")
         index = int(data["index"])
         if not 0 <= index < len(session.runs):
             raise SessionError(f"step {index + 1} does not exist in {protocol.title}")

@@ -22,7 +22,7 @@ from .models import SessionRecord
 from .problems import FileProblems, Problem
 from .record import Record
 
-INDEX_SCHEMA = 4
+INDEX_SCHEMA = 5
 MARK_START, MARK_END = "\x02", "\x03"
 """Bracket search matches in snippets; control characters, so no note text can fake them."""
 
@@ -42,6 +42,16 @@ CREATE INDEX sessions_protocol ON sessions(protocol_id, started);
 CREATE TABLE people (session INTEGER, name TEXT, name_key TEXT, role_id TEXT, role_name TEXT);
 CREATE INDEX people_name ON people(name_key, role_id);
 CREATE INDEX people_session ON people(session);
+CREATE TABLE steps (
+    session INTEGER, position INTEGER, step_id TEXT, title TEXT,
+    planned INTEGER, actual INTEGER, extended INTEGER, skipped INTEGER
+);
+CREATE INDEX steps_session ON steps(session);
+CREATE TABLE actions (
+    session INTEGER, position INTEGER, text TEXT, owner TEXT,
+    done INTEGER, status TEXT, reviewed TEXT
+);
+CREATE INDEX actions_session ON actions(session);
 CREATE VIRTUAL TABLE fts USING fts5(
     setup, notes, actions, reflection, people,
     tokenize = 'unicode61 remove_diacritics 2'
@@ -65,6 +75,48 @@ class SessionRow:
     status: str
     attendees: int
     snippet: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """One step of one past session: its plan and what really happened."""
+
+    session_id: str
+    position: int
+    step_id: str
+    title: str
+    planned: int
+    actual: int
+    extended: int
+    skipped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """An open action item and the session it came from."""
+
+    path: Path
+    session_id: str
+    started: datetime
+    protocol_id: str
+    protocol_title: str
+    position: int
+    text: str
+    owner: str
+    status: str | None
+    reviewed: date | None
+    latest: bool
+    """Whether the session is the newest of its protocol."""
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """What the indexed sessions mention: ``(id, title)`` of protocols, people's names and
+    ``(id, name)`` of roles, each sorted for a menu."""
+
+    protocols: list[tuple[str, str]]
+    people: list[str]
+    roles: list[tuple[str, str]]
 
 
 @dataclass
@@ -241,6 +293,8 @@ class SessionIndex:
         if row:
             db.execute("DELETE FROM fts WHERE rowid = ?", row)
             db.execute("DELETE FROM people WHERE session = ?", row)
+            db.execute("DELETE FROM steps WHERE session = ?", row)
+            db.execute("DELETE FROM actions WHERE session = ?", row)
             db.execute("DELETE FROM sessions WHERE rowid = ?", row)
         db.execute("DELETE FROM files WHERE path = ?", (path,))
 
@@ -273,6 +327,22 @@ class SessionIndex:
                 (rowid, name, name_key(name), role.id, role.name)
                 for role in s.roles
                 for name in role.people
+            ],
+        )
+        db.executemany(
+            "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (rowid, i, st.id, st.title, st.planned_seconds, st.actual_seconds,
+                 st.extended_seconds, int(st.skipped))
+                for i, st in enumerate(s.steps)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (rowid, i, a.text, a.owner, int(a.done), a.status,
+                 a.reviewed.isoformat() if a.reviewed else None)
+                for i, a in enumerate(s.actions)
             ],
         )
         db.execute(
@@ -340,11 +410,13 @@ class SessionIndex:
         ref: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        snippets: bool = True,
     ) -> list[SessionRow]:
         """Sessions matching every filter, newest first. ``text`` is full-text search; ``ref``
-        matches the start of a session id or file name."""
+        matches the start of a session id or file name. ``snippets=False`` leaves ``snippet``
+        empty: a snippet costs a search per row, which adds up for short prefixes."""
         return self._retrying(
-            self._query, text, protocol, member, role, since, until, ref, limit, offset
+            self._query, text, protocol, member, role, since, until, ref, limit, offset, snippets
         )
 
     def _retrying(self, method, *args):
@@ -368,11 +440,12 @@ class SessionIndex:
         ref: str | None,
         limit: int | None,
         offset: int,
+        snippets: bool = True,
     ) -> list[SessionRow]:
         db = self._connect()
         where, params = self._where(text, protocol, member, role, since, until, ref)
         snippet = "''"
-        if text and fts_query(text):
+        if snippets and text and fts_query(text):
             snippet = (
                 "(SELECT snippet(fts, -1, char(2), char(3), '…', 12) FROM fts "
                 "WHERE fts MATCH ? AND fts.rowid = s.rowid)"
@@ -426,6 +499,30 @@ class SessionIndex:
         """Sessions whose id or file name starts with ``ref``."""
         return self.query(ref=ref)
 
+    def facets(self) -> Facets:
+        """The protocols, people and roles the sessions mention, for filter menus."""
+
+        def facets() -> Facets:
+            db = self._connect()
+            # SQLite takes bare columns from the row with the max(): the latest title.
+            protocols = db.execute(
+                "SELECT protocol_id, protocol_title, max(started) FROM sessions "
+                "GROUP BY protocol_id"
+            ).fetchall()
+            people: dict[str, str] = {}
+            for (name,) in db.execute("SELECT DISTINCT name FROM people ORDER BY name"):
+                people.setdefault(name_key(name), name)
+            roles = db.execute(
+                "SELECT role_id, role_name, max(rowid) FROM people GROUP BY role_id"
+            ).fetchall()
+            return Facets(
+                protocols=sorted(((p, t) for p, t, _ in protocols), key=lambda x: x[1].casefold()),
+                people=[people[key] for key in sorted(people)],
+                roles=sorted(((r, n) for r, n, _ in roles), key=lambda x: x[1].casefold()),
+            )
+
+        return self._retrying(facets)
+
     def iter_people(self) -> Iterator[tuple[str, str, str]]:
         """(name, role id, session day) for every role held, oldest first."""
         db = self._connect()
@@ -433,3 +530,73 @@ class SessionIndex:
             "SELECT p.name, p.role_id, s.day FROM people p JOIN sessions s ON s.rowid = p.session "
             "ORDER BY s.started"
         )
+
+    def iter_steps(self, protocol_id: str) -> Iterator[StepRow]:
+        """Every recorded step of every session of one protocol, oldest session first."""
+
+        def rows() -> list[StepRow]:
+            db = self._connect()
+            return [
+                StepRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]))
+                for r in db.execute(
+                    "SELECT s.id, t.position, t.step_id, t.title, t.planned, t.actual, "
+                    "t.extended, t.skipped FROM steps t JOIN sessions s ON s.rowid = t.session "
+                    "WHERE s.protocol_id = ? ORDER BY s.started, s.id, t.position",
+                    (protocol_id,),
+                )
+            ]
+
+        yield from self._retrying(rows)
+
+    def iter_actions(self, since: date | None = None) -> Iterator[ActionRow]:
+        """Action items still open (not done, not dropped), newest session first; with
+        ``since``, only those from sessions on or after that day or reviewed since then."""
+
+        def rows() -> list[ActionRow]:
+            db = self._connect()
+            sql = (
+                "SELECT s.path, s.id, s.started, s.protocol_id, s.protocol_title, a.position, "
+                "a.text, a.owner, a.status, a.reviewed, "
+                "s.started = (SELECT max(o.started) FROM sessions o "
+                "WHERE o.protocol_id = s.protocol_id) "
+                "FROM actions a JOIN sessions s ON s.rowid = a.session "
+                "WHERE a.done = 0 AND (a.status IS NULL OR a.status != 'dropped')"
+            )
+            params: list[object] = []
+            if since is not None:
+                sql += " AND (s.day >= ? OR a.reviewed >= ?)"
+                params += [since.isoformat(), since.isoformat()]
+            sql += " ORDER BY s.started DESC, s.id, a.position"
+            return [
+                ActionRow(
+                    Path(r[0]),
+                    r[1],
+                    datetime.fromisoformat(r[2]),
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[6],
+                    r[7],
+                    r[8],
+                    date.fromisoformat(r[9]) if r[9] else None,
+                    bool(r[10]),
+                )
+                for r in db.execute(sql, params)
+            ]
+
+        yield from self._retrying(rows)
+
+    def iter_roles(self) -> Iterator[tuple[str, date, str, str]]:
+        """(session id, day, role id, name) for every role held, oldest session first."""
+
+        def rows() -> list[tuple[str, date, str, str]]:
+            db = self._connect()
+            return [
+                (r[0], date.fromisoformat(r[1]), r[2], r[3])
+                for r in db.execute(
+                    "SELECT s.id || ':' || s.rowid, s.day, p.role_id, p.name FROM people p "
+                    "JOIN sessions s ON s.rowid = p.session ORDER BY s.started, s.rowid, p.rowid"
+                )
+            ]
+
+        yield from self._retrying(rows)

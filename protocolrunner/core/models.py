@@ -6,6 +6,7 @@ mistake is reported with its file, line and key, and never crashes a reader.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -14,6 +15,15 @@ from .protocol import Slug, Text
 
 COMMUNITY_FORMAT = 1
 SESSION_FORMAT = 1
+"""The format new session files are written in. A file is written in the *lowest* format that
+holds what it says, so older protocolrunners keep reading every file they can."""
+FOLLOW_THROUGH_FORMAT = 2
+"""Action items carried forward or dropped (``status``, ``reviewed``) need format 2; format 1
+files have neither key and load unchanged."""
+TURNS_FORMAT = 3
+"""Steps taken in turns keep each turn (``[[steps.turns]]``) and need format 3."""
+SESSION_FORMAT_READ = TURNS_FORMAT
+"""The newest session format this protocolrunner reads."""
 
 
 class _Model(BaseModel):
@@ -98,6 +108,16 @@ class StepNotes(_Model):
     text: str = ""
 
 
+class RecordedTurn(_Model):
+    person: str
+    label: str = ""
+    round: int = Field(1, ge=1, description="Which round the turn was in, from 1.")
+    planned_seconds: int = Field(ge=0)
+    actual_seconds: int = Field(ge=0)
+    extended_seconds: int = 0
+    note: str = ""
+
+
 class RecordedStep(_Model):
     id: str
     title: str
@@ -108,12 +128,36 @@ class RecordedStep(_Model):
     speakers: list[str] = Field(default_factory=list)
     silent: list[str] = Field(default_factory=list)
     notes: list[StepNotes] = Field(default_factory=list)
+    turns: list[RecordedTurn] = Field(default_factory=list)
 
 
 class RecordedAction(_Model):
     text: str
     owner: str = ""
     done: bool = False
+    status: Literal["carried", "dropped"] | None = Field(
+        None,
+        description="Follow-through at a later meeting: 'carried' forward (still open) or "
+        "'dropped'; absent while open or done.",
+    )
+    reviewed: date | None = Field(
+        None, description="When the group last marked it done, carried it or dropped it."
+    )
+
+    @model_validator(mode="after")
+    def _check_status(self) -> Self:
+        if self.done and self.status is not None:
+            raise ValueError(f"an action item that is done cannot also be {self.status}")
+        return self
+
+    @property
+    def is_open(self) -> bool:
+        """Still to follow through: neither done nor dropped (carried items stay open)."""
+        return not self.done and self.status != "dropped"
+
+    @property
+    def state(self) -> Literal["open", "carried", "done", "dropped"]:
+        return "done" if self.done else (self.status or "open")
 
 
 class SessionRecord(_Model):
@@ -135,7 +179,12 @@ class SessionRecord(_Model):
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> Self:
-        _check_format(self.format, SESSION_FORMAT, "session")
+        _check_format(self.format, SESSION_FORMAT_READ, "session")
+        if any(a.status or a.reviewed for a in self.actions):
+            # A hand-edited or older file that uses follow-through keys says so on saving.
+            self.format = max(self.format, FOLLOW_THROUGH_FORMAT)
+        if any(step.turns for step in self.steps):
+            self.format = max(self.format, TURNS_FORMAT)
         problems = []
         if self.ended < self.started:
             problems.append((("ended",), "ends before it starts"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -117,15 +117,98 @@ class CaptureField(_Model):
     help: str = Field("", description="A hint shown in the empty note box.")
 
 
+class TurnPart(_Model):
+    """One kind of turn in a round: who speaks, for how long."""
+
+    who: Literal["each", "leader", "others"] = Field(
+        "each",
+        description=(
+            "Who takes this turn: 'each' person in the round's order, one after another; the "
+            "round's 'leader' alone; or the 'others', everyone but the leader, one by one. "
+            "'leader' and 'others' need `rounds = \"each\"`."
+        ),
+    )
+    minutes: float = Field(
+        gt=0, le=MAX_STEP_MINUTES, description="Length of one person's turn, in minutes."
+    )
+    label: str = Field("", description="What the speaker does, e.g. 'responds to the passage'.")
+
+    @property
+    def seconds(self) -> int:
+        return round(self.minutes * 60)
+
+
+class Turns(_Model):
+    """A step taken in turns: each person speaks for a set time, round after round."""
+
+    role: Slug | None = Field(
+        None, description="Role id whose members take turns; leave out for everyone present."
+    )
+    seats: int | None = Field(
+        None,
+        ge=2,
+        le=8,
+        description=(
+            "Turns in small groups of this many, all groups at once: the turns go to seats "
+            "('Speaker A', 'Speaker B'...) rather than to names. Excludes `role`."
+        ),
+    )
+    rounds: int | Literal["each"] = Field(
+        1,
+        description=(
+            'How many times the group goes round, or "each": one round led by each person '
+            "in turn (Final Word)."
+        ),
+    )
+    rotate: bool = Field(
+        False,
+        description="With a number of rounds: the first speaker moves one place each round.",
+    )
+    round_prompts: list[Text] = Field(
+        default_factory=list,
+        description="A question for each round, in order (Microlabs); shown while it runs.",
+    )
+    parts: list[TurnPart] = Field(
+        min_length=1, description="The turns that make up one round, in order."
+    )
+
+    @field_validator("rounds")
+    @classmethod
+    def _rounds(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 1 <= value <= 20:
+            raise ValueError('rounds must be between 1 and 20, or "each"')
+        return value
+
+    def seconds_for(self, people: int) -> int:
+        """Planned length of the whole step when ``people`` take turns."""
+        if people <= 0:
+            return 0
+        if self.rounds == "each":
+            one = {"leader": 1, "others": people - 1, "each": people}
+            return people * sum(part.seconds * one[part.who] for part in self.parts)
+        return self.rounds * people * sum(part.seconds for part in self.parts)
+
+
 class Step(_Model):
     """One timed part of the protocol."""
 
     id: Slug = Field(description="Identifier of the step, unique within the protocol.")
     title: Text = Field(description="Title shown in large type while the step runs.")
-    minutes: float = Field(
+    minutes: float | None = Field(
+        None,
         gt=0,
         le=MAX_STEP_MINUTES,
-        description="Planned length in minutes; fractions are allowed (2.5 = 2 min 30 s).",
+        description=(
+            "Planned length in minutes; fractions are allowed (2.5 = 2 min 30 s). Required, "
+            "except in a step taken in `turns`, whose length comes from its turns."
+        ),
+    )
+    turns: Turns | None = Field(
+        None,
+        description=(
+            "Take this step in turns, each person speaking for a set time (Final Word, "
+            "Microlabs). Replaces `minutes`."
+        ),
     )
     speakers: list[Slug] = Field(
         default_factory=list,
@@ -156,15 +239,23 @@ class Step(_Model):
 
     @property
     def seconds(self) -> int:
-        """Planned length in whole seconds."""
+        """Planned length in whole seconds (of a step in turns: see ``Protocol.step_seconds``)."""
+        if self.minutes is None:
+            raise ValueError(
+                f"step '{self.id}' is taken in turns: its length depends on who is there"
+            )
         return round(self.minutes * 60)
 
     @property
     def warn_at(self) -> int:
         """Seconds remaining when the warning starts."""
-        if self.warn_seconds is not None:
+        return self.warn_for(self.seconds)
+
+    def warn_for(self, seconds: int) -> int:
+        """Seconds remaining when the warning starts, in a step or turn of ``seconds``."""
+        if self.warn_seconds is not None and self.warn_seconds < seconds:
             return self.warn_seconds
-        return min(60, self.seconds // 5)
+        return min(60, seconds // 5)
 
 
 class Protocol(_Model):
@@ -217,9 +308,46 @@ class Protocol(_Model):
         return self
 
     @property
+    def typical_size(self) -> int:
+        """The group size that totals are shown for before anyone is chosen."""
+        low, high = self.group_size.min, self.group_size.max
+        return low if high is None else (low + high + 1) // 2
+
+    def turn_takers(self, step: Step, people: int | None = None) -> int:
+        """How many people take turns in ``step`` when ``people`` are present (an estimate)."""
+        if step.turns is None:
+            return 0
+        if step.turns.seats is not None:
+            return step.turns.seats
+        present = self.typical_size if people is None else people
+        if step.turns.role is None:
+            return present
+        role = self.role(step.turns.role)
+        low, high = role.bounds
+        if role.rest:
+            others = sum(r.bounds[0] for r in self.roles if r.id != role.id)
+            return max(low, present - others)
+        return min(high or present, max(low, present))
+
+    def step_seconds(self, step: Step, people: int | None = None) -> int:
+        """Planned length of ``step``; for a step in turns, with ``people`` present
+        (by default the typical group size)."""
+        if step.turns is None:
+            return step.seconds
+        return step.turns.seconds_for(self.turn_takers(step, people))
+
+    def seconds_for(self, people: int | None = None) -> int:
+        """Planned length of the whole protocol with ``people`` present."""
+        return sum(self.step_seconds(step, people) for step in self.steps)
+
+    @property
     def seconds(self) -> int:
-        """Planned length of the whole protocol in seconds."""
-        return sum(step.seconds for step in self.steps)
+        """Planned length of the whole protocol in seconds, for a typical group."""
+        return self.seconds_for()
+
+    @property
+    def has_turns(self) -> bool:
+        return any(step.turns is not None for step in self.steps)
 
     def role(self, role_id: str) -> Role:
         return next(role for role in self.roles if role.id == role_id)
@@ -320,6 +448,12 @@ def semantic_problems(protocol: Protocol) -> Iterable[tuple[Loc, str]]:
         for j, role_id in enumerate(step.silent):
             if role_id in step.speakers:
                 yield (*loc, "silent", j), f"role '{role_id}' is both a speaker and silent"
+        if step.turns is not None:
+            yield from _turn_problems(protocol, step, loc, known)
+            continue
+        if step.minutes is None:
+            yield (*loc, "minutes"), "missing: give the step's minutes, or take it in turns"
+            continue
         if step.warn_seconds is not None and step.warn_seconds >= step.seconds:
             yield (
                 (*loc, "warn_seconds"),
@@ -328,3 +462,38 @@ def semantic_problems(protocol: Protocol) -> Iterable[tuple[Loc, str]]:
             )
         if step.seconds < 1 or not math.isfinite(step.minutes):
             yield (*loc, "minutes"), "a step lasts at least one second"
+
+
+def _turn_problems(
+    protocol: Protocol, step: Step, loc: Loc, known: str
+) -> Iterable[tuple[Loc, str]]:
+    turns = step.turns
+    assert turns is not None
+    if step.minutes is not None:
+        yield (*loc, "minutes"), "a step taken in turns gets its length from them; remove minutes"
+    if turns.role is not None and turns.role not in {role.id for role in protocol.roles}:
+        yield (*loc, "turns", "role"), f"unknown role '{turns.role}' (roles: {known})"
+    if turns.role is not None and turns.seats is not None:
+        yield (*loc, "turns", "seats"), "turns go to a role or to seats, not both"
+    for j, part in enumerate(turns.parts):
+        if part.who != "each" and turns.rounds != "each":
+            yield (
+                (*loc, "turns", "parts", j, "who"),
+                f"'{part.who}' needs rounds = \"each\" (a round led by each person)",
+            )
+        if part.seconds < 1 or not math.isfinite(part.minutes):
+            yield (*loc, "turns", "parts", j, "minutes"), "a turn lasts at least one second"
+    if turns.round_prompts:
+        if turns.rounds == "each":
+            yield (
+                (*loc, "turns", "round_prompts"),
+                'a question per round needs a number of rounds, not "each"',
+            )
+        elif len(turns.round_prompts) != turns.rounds:
+            yield (
+                (*loc, "turns", "round_prompts"),
+                f"{len(turns.round_prompts)} questions for {turns.rounds} rounds: "
+                "give one per round",
+            )
+    if turns.rotate and turns.rounds == "each":
+        yield (*loc, "turns", "rotate"), "rounds led by each person already rotate; remove rotate"

@@ -29,6 +29,7 @@ from .models import (
     RecordedAction,
     RecordedProtocol,
     RecordedStep,
+    RecordedTurn,
     RoleHolders,
     SessionRecord,
     SetupAnswer,
@@ -128,6 +129,18 @@ def session_record(session: Session, protocol_sha256: str = "") -> SessionRecord
                 notes=[
                     StepNotes(id=f.id, label=f.label, text=run.notes.get(f.id, ""))
                     for f in run.step.capture
+                ],
+                turns=[
+                    RecordedTurn(
+                        person=turn.name,
+                        label=turn.label,
+                        round=turn.round + 1,
+                        planned_seconds=turn.planned,
+                        actual_seconds=round(session.turn_elapsed(i, k)),
+                        extended_seconds=turn.extension,
+                        note=turn.note,
+                    )
+                    for k, turn in enumerate(run.turns)
                 ],
             )
             for i, run in enumerate(session.runs)

@@ -128,16 +128,10 @@ def _when(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def propose_fair(
-    protocol: Protocol, attendees: Sequence[str], history: Sequence[PastSession]
-) -> Proposal:
-    """Rotate the roles marked ``rotates``: whoever held the role least recently goes first.
-
-    People who never held it come first, then those who held it longest ago, then those who
-    held it fewest times; the order of ``attendees`` breaks any remaining tie.
-    """
-    order = list(dict.fromkeys(attendees))
-    position = {name: i for i, name in enumerate(order)}
+def tally(
+    history: Sequence[PastSession],
+) -> tuple[dict[tuple[str, str], date], dict[tuple[str, str], int]]:
+    """For every (role id, name): the last day they held the role, and how many times."""
     last: dict[tuple[str, str], date] = {}
     times: dict[tuple[str, str], int] = {}
     for past in history:
@@ -147,13 +141,44 @@ def propose_fair(
                 times[key] = times.get(key, 0) + 1
                 if key not in last or past.when > last[key]:
                     last[key] = past.when
+    return last, times
 
-    def rank(role_id: str, name: str) -> tuple[bool, date, int, int]:
+
+def _fair_sorted(
+    role_id: str,
+    order: list[str],
+    last: dict[tuple[str, str], date],
+    times: dict[tuple[str, str], int],
+) -> list[str]:
+    position = {name: i for i, name in enumerate(order)}
+
+    def rank(name: str) -> tuple[bool, date, int, int]:
         held = last.get((role_id, name))
         return (held is not None, held or date.min, times.get((role_id, name), 0), position[name])
 
+    return sorted(order, key=rank)
+
+
+def fair_order(role_id: str, people: Sequence[str], history: Sequence[PastSession]) -> list[str]:
+    """Everyone in ``people`` in the order fair rotation would ask them to take ``role_id``:
+    the very order :func:`propose_fair` picks from (never held it, then longest ago, then
+    fewest times, then the order of ``people``)."""
+    last, times = tally(history)
+    return _fair_sorted(role_id, list(dict.fromkeys(people)), last, times)
+
+
+def propose_fair(
+    protocol: Protocol, attendees: Sequence[str], history: Sequence[PastSession]
+) -> Proposal:
+    """Rotate the roles marked ``rotates``: whoever held the role least recently goes first.
+
+    People who never held it come first, then those who held it longest ago, then those who
+    held it fewest times; the order of ``attendees`` breaks any remaining tie.
+    """
+    order = list(dict.fromkeys(attendees))
+    last, times = tally(history)
     choose = {
-        role.id: sorted(order, key=lambda n, r=role.id: rank(r, n)) if role.rotates else order
+        role.id: _fair_sorted(role.id, order, last, times) if role.rotates else order
         for role in protocol.roles
     }
     roles = _fill(protocol, order, choose)

@@ -50,10 +50,17 @@ class ProtocolRunnerApp(App[None]):
         Binding("ctrl+c", "quit", "Quit", id="app.quit-c", show=False, priority=True),
     ]
 
-    def __init__(self, context: AppContext, *, start_with: LibraryEntry | None = None) -> None:
+    def __init__(
+        self,
+        context: AppContext,
+        *,
+        start_with: LibraryEntry | None = None,
+        browse_record: bool = False,
+    ) -> None:
         super().__init__()
         self.context = context
         self.start_with = start_with
+        self.browse_record = browse_record
         self.animation_level = "none"
 
     def on_mount(self) -> None:
@@ -64,6 +71,8 @@ class ProtocolRunnerApp(App[None]):
             self.notify(str(problem), title="Skipped a file", severity="warning", markup=False)
         if self.start_with is not None:
             self.open_setup(self.start_with)
+        elif self.browse_record:
+            self.open_record_browser()
 
     # -- navigation (screens call these) ------------------------------------------------------
     def open_setup(self, entry: LibraryEntry) -> None:
@@ -84,6 +93,42 @@ class ProtocolRunnerApp(App[None]):
     def show_summary(self, session: Session, protocol_sha256: str = "") -> None:
         self.set_projector_theme(False)
         self.switch_screen(SummaryScreen(session, protocol_sha256))
+
+    def open_record_browser(self) -> None:
+        # Imported here: the browser (and DataTable) costs nothing until it is opened.
+        from .screens.record_sessions import RecordSessionsScreen
+
+        if any(isinstance(s, RecordSessionsScreen) for s in self.screen_stack):
+            while not isinstance(self.screen, RecordSessionsScreen):
+                self.pop_screen()
+            return
+        self.push_screen(RecordSessionsScreen())
+
+    def _open_record_view(self, screen: Screen) -> None:
+        # One record view at a time over home or the browser: replace another one, if open.
+        from .screens.record_community import CommunityScreen
+        from .screens.record_members import MembersScreen
+        from .screens.record_timing import TimingScreen
+
+        if isinstance(self.screen, MembersScreen | CommunityScreen | TimingScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def open_members(self) -> None:
+        from .screens.record_members import MembersScreen
+
+        self._open_record_view(MembersScreen())
+
+    def open_community(self) -> None:
+        from .screens.record_community import CommunityScreen
+
+        self._open_record_view(CommunityScreen())
+
+    def open_timing(self, protocol_id: str | None = None) -> None:
+        from .screens.record_timing import TimingScreen
+
+        self._open_record_view(TimingScreen(protocol_id))
 
     def go_home(self) -> None:
         while len(self.screen_stack) > 2:
@@ -198,4 +243,29 @@ class ProtocolRunnerApp(App[None]):
                     entry.protocol.summary,
                     lambda e=entry: self.open_setup(e),
                 )
+        # Screens can offer their own commands (the record browser does).
+        palette_commands = getattr(screen, "palette_commands", None)
+        if palette_commands is not None:
+            yield from palette_commands()
+        if not isinstance(screen, RunScreen | ConfirmDialog):
+            yield SystemCommand(
+                "Browse the record",
+                "Past sessions: filter, search, read and export them",
+                self.open_record_browser,
+            )
+            yield SystemCommand(
+                "Members",
+                "Each member's sessions, roles, last time presenting, next in rotation",
+                self.open_members,
+            )
+            yield SystemCommand(
+                "Community: purpose, goals, norms, members",
+                "Read and edit community.toml",
+                self.open_community,
+            )
+            yield SystemCommand(
+                "Timing: steps against their plan",
+                "How long each step of a protocol really took in past sessions",
+                self.open_timing,
+            )
         yield SystemCommand("Help: keys", "Show every key of this screen", self.action_help)

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from ...core.describe import format_minutes
 from ...core.journal import JournalEntry
 from ...core.library import LibraryEntry
+from ..widgets.followthrough import FollowThrough
 from ..widgets.preview import ProtocolPreview
 
 
@@ -27,6 +28,9 @@ class HomeScreen(Screen):
         Binding("r", "resume", "Resume", id="home.resume"),
         Binding("d", "discard", "Discard", id="home.discard", show=False),
         Binding("c", "browse_record", "Record", id="home.record"),
+        Binding("m", "members", "Members", id="home.members"),
+        Binding("o", "community", "Community", id="home.community"),
+        Binding("t", "timing", "Timing", id="home.timing"),
         Binding("question_mark,f1", "app.help", "Help", id="home.help"),
         Binding("ctrl+q", "app.quit", "Quit", id="home.quit"),
     ]
@@ -45,6 +49,7 @@ class HomeScreen(Screen):
                 purpose = " ".join(context.community.purpose.split())
                 yield Static(Content(purpose), id="community-purpose")
         yield Static(id="resume-banner")
+        yield FollowThrough(id="home-followthrough")
         with Horizontal(id="home-main"):
             yield OptionList(id="library")
             yield ProtocolPreview(id="preview")
@@ -59,6 +64,13 @@ class HomeScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.refresh_interrupted()
+        # A session saved meanwhile may have left new action items.
+        self.query_one(FollowThrough).reload()
+        # The community may have been edited meanwhile.
+        community = self.app.context.community
+        self.query_one("#community-name", Static).update(Content.styled(community.name, "bold"))
+        for purpose in self.query("#community-purpose").results(Static):
+            purpose.update(Content(" ".join(community.purpose.split())))
 
     def refresh_library(self) -> None:
         self.entries = list(self.app.context.library)
@@ -152,5 +164,15 @@ class HomeScreen(Screen):
             done,
         )
 
+    def action_members(self) -> None:
+        self.app.open_members()
+
+    def action_community(self) -> None:
+        self.app.open_community()
+
+    def action_timing(self) -> None:
+        entry = self.selected
+        self.app.open_timing(entry.id if entry is not None else None)
+
     def action_browse_record(self) -> None:
-        self.notify("The record browser is coming soon; use 'protocolrunner record' meanwhile.")
+        self.app.open_record_browser()

@@ -21,7 +21,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static
 
 from ...core.describe import format_duration, people_phrase
-from ...core.engine import Session, State
+from ...core.engine import Session, SessionError, State
 from ..widgets.countdown import Countdown
 from ..widgets.notes import NoteEditor, NotesPanel
 from ..widgets.plan import PlanView
@@ -57,6 +57,7 @@ class RunScreen(Screen):
         Binding("e", "end_session", "End", id="run.end-key", show=False),
         Binding("i", "focus_notes", "Notes", id="run.notes-key", show=False),
         Binding("m", "toggle_bell", "Bell on/off", id="run.bell", show=False),
+        Binding("o", "shuffle_turns", "Shuffle turns", id="run.shuffle-turns", show=False),
         Binding("question_mark", "app.help", "Help", id="run.help-key", show=False),
         Binding("escape", "leave_notes", "Leave notes", id="run.leave-notes", show=False),
     ]
@@ -65,7 +66,7 @@ class RunScreen(Screen):
         super().__init__()
         self.session = session
         self.protocol_sha256 = protocol_sha256
-        self._signalled: set[int] = set()
+        self._signalled: set[tuple[int, int]] = set()
         self._shown_step: int | None = None
         self._last_key: tuple[object, ...] | None = None
         self._wake: Timer | None = None
@@ -79,6 +80,7 @@ class RunScreen(Screen):
         with Horizontal(id="run-body"):
             with VerticalScroll(id="run-main"):
                 yield Countdown(id="countdown")
+                yield Static(id="turn")
                 yield Static(id="step-title")
                 yield Static(id="focus")
                 yield Static(id="speakers")
@@ -126,7 +128,7 @@ class RunScreen(Screen):
         if focus is not None:
             answer = " ".join(s.setup[focus.id].split())
             focus_widget.update(Content.assemble((f"{focus.label}: ", "bold"), answer))
-        self.query_one("#speakers", Static).update(self._speakers_line())
+        self.show_turn()
         silent = s.silent()
         silent_widget = self.query_one("#silent", Static)
         silent_widget.set_class(not silent, "-empty")
@@ -164,6 +166,47 @@ class RunScreen(Screen):
         self.call_later(self._show_notes)
         self._last_key = None
 
+    def show_turn(self) -> None:
+        """Who speaks: the step's speakers, or in a step taken in turns whose turn it is."""
+        s = self.session
+        run = s.current
+        turn_widget = self.query_one("#turn", Static)
+        turn_widget.set_class(not run.turns, "-empty")
+        turn = run.current_turn
+        if turn is None:
+            self.query_one("#speakers", Static).update(self._speakers_line())
+            return
+        person = s.turn_person(turn)
+        now = Content.assemble(("Now: ", "bold $success"), (person.name, "bold"))
+        if person.role_name:
+            now = Content.assemble(now, f" ({person.role_name})")
+        if turn.label:
+            now = Content.assemble(now, f" {turn.label}")
+        upcoming = s.upcoming_turn()
+        if upcoming is not None:
+            then = Content.assemble(("Next: ", "bold"), upcoming.name)
+            if upcoming.label:
+                then = Content.assemble(then, f" {upcoming.label}")
+        else:
+            then = Content.styled("Last turn of this step.", "italic")
+        self.query_one("#speakers", Static).update(Content("\n").join([now, then]))
+        spec = run.step.turns
+        assert spec is not None
+        rounds = len(run.order) if spec.rounds == "each" else spec.rounds
+        where = f"Turn {run.turn + 1} of {len(run.turns)} · round {turn.round + 1} of {rounds}"
+        about = [(where, "bold")]
+        if spec.rounds == "each":
+            about.append(f", led by {run.order[turn.round]}")
+        lines = [Content.assemble(*about)]
+        if turn.round < len(spec.round_prompts):
+            lines.append(
+                Content.assemble(
+                    (f"Round {turn.round + 1}: ", "bold $accent"),
+                    " ".join(spec.round_prompts[turn.round].split()),
+                )
+            )
+        turn_widget.update(Content("\n").join(lines))
+
     def _speakers_line(self) -> Content:
         speakers = self.session.speakers()
         if not speakers:
@@ -193,8 +236,9 @@ class RunScreen(Screen):
         seconds = s.display_seconds()
         state = s.state
         self.query_one(Countdown).show(seconds, state)
-        if state is State.OVERTIME and s.index not in self._signalled:
-            self._signalled.add(s.index)
+        signal = (s.index, s.current.turn)
+        if state is State.OVERTIME and signal not in self._signalled:
+            self._signalled.add(signal)
             self._time_up()
         # The plan and totals move by the minute: the countdown is where the seconds are.
         elapsed = s.total_elapsed()
@@ -278,23 +322,50 @@ class RunScreen(Screen):
         self._changed()
 
     def action_next_step(self) -> None:
-        if self.session.is_last_step:
+        """The next turn of a step taken in turns, else the next step (on the last: end)."""
+        s = self.session
+        if s.upcoming_turn() is not None:
+            s.next_turn()
+            self.show_turn()
+            self._changed()
+            return
+        if s.is_last_step:
             self.action_end_session()
             return
-        self.session.next()
+        s.next()
         self._changed(step_changed=True)
 
     def action_previous_step(self) -> None:
-        if self.session.index == 0:
+        s = self.session
+        if s.current.turn > 0:
+            s.previous_turn()
+            self.show_turn()
+            self._changed()
+            return
+        if s.index == 0:
             self.notify("This is the first step.")
             return
-        self.session.previous()
+        s.previous()
         self._changed(step_changed=True)
+
+    def action_shuffle_turns(self) -> None:
+        s = self.session
+        if not s.current.turns:
+            self.notify("This step is not taken in turns.")
+            return
+        try:
+            s.shuffle_turns(s.index)
+        except SessionError as exc:
+            self.notify(str(exc).capitalize() + ".", markup=False)
+            return
+        self.notify("New order: " + ", ".join(s.current.order), markup=False, timeout=4)
+        self.show_turn()
+        self._changed()
 
     def action_extend(self, seconds: int) -> None:
         change = self.session.extend(seconds)
-        if self.session.remaining() > 0:
-            self._signalled.discard(self.session.index)
+        if self.session.display_remaining() > 0:
+            self._signalled.discard((self.session.index, self.session.current.turn))
         if change:
             sign = "+" if change > 0 else "-"
             self.notify(f"{sign}{format_duration(abs(change))} for this step", timeout=2)

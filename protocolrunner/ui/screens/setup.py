@@ -23,12 +23,20 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
-from ...core.describe import format_duration, format_minutes
-from ...core.engine import Session
+from ...core.describe import format_duration, total_minutes
+from ...core.engine import Session, natural_plan
 from ...core.fit import FitError, fit_to_time
 from ...core.library import LibraryEntry
+from ...core.members import load_history
 from ...core.protocol import Role
-from ...core.roles import check_assignment, group_size_note, propose_fair, propose_random
+from ...core.roles import (
+    PastSession,
+    check_assignment,
+    group_size_note,
+    propose_fair,
+    propose_random,
+)
+from ..widgets.followthrough import FollowThrough
 
 MAX_SLOTS = 4
 
@@ -58,8 +66,9 @@ class SetupScreen(Screen):
         self.guests: list[str] = []
         self.roles: dict[str, list[str]] = {}
         self.reasons: dict[str, str] = {}
-        self.plan: list[int] = [step.seconds for step in self.protocol.steps]
+        self.plan: list[int] = natural_plan(self.protocol, self.attendees, {})
         self._shuffles = 0
+        self._history: list[PastSession] | None = None
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -94,6 +103,9 @@ class SetupScreen(Screen):
                 id="attendees",
             )
             yield Input(placeholder="Add a guest: type a name, press Enter", id="guest")
+            yield FollowThrough(
+                self.attendees, title="From earlier meetings", id="setup-followthrough"
+            )
             yield Label(Content.styled("Roles", "bold $accent"), classes="section")
             yield Static(id="roles-summary")
             with Vertical(id="role-pickers"):
@@ -115,7 +127,7 @@ class SetupScreen(Screen):
             yield Static(id="roles-problems")
             yield Label(Content.styled("Time", "bold $accent"), classes="section")
             yield Input(
-                placeholder=f"We have ... minutes (leave empty for {format_minutes(p.seconds)})",
+                placeholder=f"We have ... minutes (leave empty for {total_minutes(p)})",
                 type="integer",
                 id="minutes",
             )
@@ -141,6 +153,7 @@ class SetupScreen(Screen):
     @on(SelectionList.SelectedChanged, "#attendees")
     def _attendance_changed(self) -> None:
         self._repropose()
+        self.query_one(FollowThrough).set_owners(self.present)
 
     @on(Input.Submitted, "#guest")
     def _add_guest(self, event: Input.Submitted) -> None:
@@ -163,10 +176,16 @@ class SetupScreen(Screen):
         else:
             self.action_propose(quiet=True)
 
+    def _role_history(self) -> list[PastSession]:
+        # Read once per setup, through the search index: reading every session file of a
+        # large record on each tick of the attendance list would freeze the screen.
+        if self._history is None:
+            self._history = load_history(self.app.context.record)
+        return self._history
+
     def action_propose(self, quiet: bool = False) -> None:
         self._shuffles = 0
-        history = self.app.context.record.history()
-        proposal = propose_fair(self.protocol, self.present, history)
+        proposal = propose_fair(self.protocol, self.present, self._role_history())
         self.roles, self.reasons = proposal.roles, proposal.reasons
         self._show_roles()
         if not quiet:
@@ -241,6 +260,8 @@ class SetupScreen(Screen):
             + ([Content.styled(note, "$warning")] if note else [])
         )
         self.query_one("#roles-problems", Static).update(text)
+        if self.protocol.has_turns:
+            self._show_plan()  # steps in turns last as long as the people taking them
 
     # -- time -------------------------------------------------------------------------------
     @on(Input.Changed, "#minutes")
@@ -249,7 +270,7 @@ class SetupScreen(Screen):
 
     def _show_plan(self) -> None:
         raw = self.query_one("#minutes", Input).value.strip()
-        planned = [step.seconds for step in self.protocol.steps]
+        planned = natural_plan(self.protocol, self.present, self.roles)
         preview = self.query_one("#plan-preview", Static)
         try:
             self.plan = fit_to_time(planned, int(raw) * 60) if raw else planned

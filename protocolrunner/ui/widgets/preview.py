@@ -6,7 +6,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ...core.describe import format_minutes, role_names
+from ...core.describe import role_names, step_minutes, total_minutes, turns_phrase
 from ...core.library import LibraryEntry
 
 HEADING = "bold $accent"
@@ -25,7 +25,7 @@ def protocol_content(entry: LibraryEntry) -> Content:
         "\n",
         p.summary,
         "\n",
-        (f"{format_minutes(p.seconds)} · {len(p.steps)} steps · {size} people", "italic"),
+        (f"{total_minutes(p)} · {len(p.steps)} steps · {size} people", "italic"),
     ]
     if p.purpose.strip():
         parts += ["\n\n", ("Purpose", HEADING), "\n", _paragraph(p.purpose)]
@@ -44,10 +44,12 @@ def protocol_content(entry: LibraryEntry) -> Content:
         parts += [
             f"\n{number:>2}. ",
             (step.title, "bold"),
-            f"  {format_minutes(step.seconds)}",
+            f"  {step_minutes(p, step)}",
             ("  · " + speak, "dim"),
         ]
-    parts += ["\n\n", (f"Total: {format_minutes(p.seconds)}", "bold")]
+        if step.turns is not None:
+            parts += ["\n    ", (turns_phrase(p, step), "italic")]
+    parts += ["\n\n", (f"Total: {total_minutes(p)}", "bold")]
     if p.source.strip():
         parts += ["\n\n", ("Source", HEADING), "\n", _paragraph(p.source)]
     where = f"{entry.source.kind}: {entry.path}"

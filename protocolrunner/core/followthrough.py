@@ -1,0 +1,194 @@
+"""Follow-through: the action items earlier sessions left open, and marking them at a later one.
+
+A community reviews last time's action items when it meets again: each is done, carried
+forward (still open, looked at again next time) or dropped. The answer is written back into
+the session file the item came from, under the record's lock, so the record stays the one
+source of truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from .index import ActionRow, SessionIndex, name_key
+from .models import RecordedAction, SessionRecord
+from .record import Record, RecordError
+
+OpenItem = ActionRow
+"""An open action item with the session it came from (the index's row type, so the fast path
+through the search index and the slow path through the files give the very same items)."""
+
+State = Literal["open", "carried", "done", "dropped"]
+
+DEFAULT_MAX_AGE_DAYS = 120
+"""Items from sessions older than this (and not carried forward since) leave the list."""
+
+
+class FollowThroughError(RecordError):
+    """The action item is no longer in its session file as it was shown."""
+
+
+def _since(today: date, max_age_days: int | None) -> date | None:
+    return None if max_age_days is None else today - timedelta(days=max_age_days)
+
+
+def _recent(item: OpenItem, since: date | None) -> bool:
+    if since is None:
+        return True
+    return item.started.date() >= since or (item.reviewed is not None and item.reviewed >= since)
+
+
+def _owned_by(items: Iterable[OpenItem], owners: Collection[str] | None) -> list[OpenItem]:
+    if owners is None:
+        return list(items)
+    keys = {name_key(name) for name in owners}
+    # Items nobody took on belong to everyone present.
+    return [item for item in items if not item.owner.strip() or name_key(item.owner) in keys]
+
+
+def open_items(
+    sessions: Iterable[tuple[Path, SessionRecord]],
+    *,
+    today: date,
+    max_age_days: int | None = DEFAULT_MAX_AGE_DAYS,
+    owners: Collection[str] | None = None,
+) -> list[OpenItem]:
+    """Open action items (not done, not dropped) from ``sessions``, newest session first.
+
+    Only items from the last ``max_age_days`` days, or carried forward within them, are kept
+    (``None`` keeps all); with ``owners``, only theirs and items without an owner.
+    """
+    sessions = list(sessions)
+    latest: dict[str, datetime] = {}
+    for _, rec in sessions:
+        latest[rec.protocol.id] = max(rec.started, latest.get(rec.protocol.id, rec.started))
+    since = _since(today, max_age_days)
+    items = [
+        OpenItem(
+            path=path,
+            session_id=rec.id,
+            started=rec.started,
+            protocol_id=rec.protocol.id,
+            protocol_title=rec.protocol.title,
+            position=position,
+            text=action.text,
+            owner=action.owner,
+            status=action.status,
+            reviewed=action.reviewed,
+            latest=latest[rec.protocol.id] == rec.started,
+        )
+        for path, rec in sorted(sessions, key=lambda item: (item[1].started, item[1].id))
+        for position, action in enumerate(rec.actions)
+        if action.is_open
+    ]
+    items = [item for item in items if _recent(item, since)]
+    items.sort(key=lambda item: (-item.started.timestamp(), item.session_id, item.position))
+    return _owned_by(items, owners)
+
+
+def open_items_indexed(
+    index: SessionIndex,
+    *,
+    today: date,
+    max_age_days: int | None = DEFAULT_MAX_AGE_DAYS,
+    owners: Collection[str] | None = None,
+) -> list[OpenItem]:
+    """The same as :func:`open_items`, from a refreshed search index: fast on any record."""
+    return _owned_by(index.iter_actions(_since(today, max_age_days)), owners)
+
+
+def _day(day: date, today: date | None) -> str:
+    text = f"{day.day} {day:%b}"
+    return text if today is not None and day.year == today.year else f"{text} {day:%Y}"
+
+
+def source_label(item: OpenItem, today: date | None = None) -> str:
+    """Where an item comes from: 'from last Consultancy (12 Sep)'."""
+    last = "last " if item.latest else ""
+    return f"from {last}{item.protocol_title} ({_day(item.started.date(), today)})"
+
+
+def describe(item: OpenItem, today: date | None = None) -> str:
+    """One line: 'from last Consultancy (12 Sep): Ben will try cold-calling with wait time'."""
+    line = f"{source_label(item, today)}: {item.text}"
+    note = carried_note(item, today)
+    return f"{line} ({note})" if note else line
+
+
+def carried_note(item: OpenItem, today: date | None = None) -> str:
+    """'carried forward 26 Sep' for an item carried forward, else ''."""
+    if item.status == "carried" and item.reviewed is not None:
+        return f"carried forward {_day(item.reviewed, today)}"
+    return ""
+
+
+def apply_state(action: RecordedAction, state: State, today: date) -> RecordedAction:
+    """The action item after the group's review on ``today``."""
+    return action.model_copy(
+        update={
+            "done": state == "done",
+            "status": state if state in ("carried", "dropped") else None,
+            "reviewed": today,
+        }
+    )
+
+
+def _find(record: SessionRecord, item: OpenItem) -> int:
+    actions = record.actions
+    if item.position < len(actions):
+        at = actions[item.position]
+        if at.text == item.text and at.owner == item.owner:
+            return item.position
+    # Someone edited the file since it was read: look for the same item elsewhere in it.
+    for position, action in enumerate(actions):
+        if action.text == item.text and action.owner == item.owner:
+            return position
+    raise FollowThroughError(
+        f"'{item.text}' is no longer in {item.path.name}; it was changed by someone else"
+    )
+
+
+def mark(record: Record, item: OpenItem, state: State, today: date) -> SessionRecord:
+    """Write the review of one open item back into its session file (locked, atomic)."""
+
+    def change(rec: SessionRecord) -> SessionRecord:
+        position = _find(rec, item)
+        actions = list(rec.actions)
+        actions[position] = apply_state(actions[position], state, today)
+        return rec.model_copy(update={"actions": actions})
+
+    return record.update_session(item.path, change)
+
+
+SMALL_RECORD = 300
+"""Up to this many session files, reading the open items takes a few milliseconds."""
+
+
+def is_small(record: Record, limit: int = SMALL_RECORD) -> bool:
+    """Whether the record has at most ``limit`` session files (counted without reading them)."""
+    count = 0
+    if not record.sessions_dir.is_dir():
+        return True
+    for year in record.sessions_dir.iterdir():
+        if year.is_dir() and not year.name.startswith("."):
+            count += sum(1 for name in year.iterdir() if name.suffix == ".toml")
+            if count > limit:
+                return False
+    return True
+
+
+def load_open_items(
+    record: Record,
+    *,
+    today: date,
+    max_age_days: int | None = DEFAULT_MAX_AGE_DAYS,
+    owners: Collection[str] | None = None,
+    index_path: Path | None = None,
+) -> list[OpenItem]:
+    """Open items through the search index (refreshed first: only changed files are read)."""
+    with SessionIndex(record, index_path) as index:
+        index.refresh()
+        return open_items_indexed(index, today=today, max_age_days=max_age_days, owners=owners)

@@ -1,0 +1,257 @@
+"""Community: name, purpose, goals, norms and members, edited where the community meets.
+
+Saving validates the form (every problem listed in plain words), then writes only what was
+changed here onto the freshest ``community.toml`` under the record's lock, atomically.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from ...core.community_edit import lines_text, parse_lines, save_community, validate_community
+from ...core.models import Community, Member
+from ...core.problems import FileProblems
+from ...core.record import RecordError
+
+HEADING = "bold $accent"
+
+
+def member_content(member: Member) -> Content:
+    if member.note:
+        return Content.assemble((member.name, "bold"), ("  " + member.note, "dim"))
+    return Content.styled(member.name, "bold")
+
+
+class MemberList(OptionList):
+    """The members; Delete removes the highlighted one, Enter edits it."""
+
+    BINDINGS = [
+        Binding("delete,backspace", "remove", "Remove member", id="community.remove-member"),
+    ]
+
+    def action_remove(self) -> None:
+        screen = self.screen
+        if isinstance(screen, CommunityScreen):
+            screen.remove_member()
+
+
+class CommunityScreen(Screen):
+    """Who the community is and what it has agreed, editable."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="community.save"),
+        Binding("escape", "back", "Back", id="community.back"),
+        Binding("f1", "app.help", "Help", id="community.help"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        context = self.app.context
+        try:
+            self.original = context.record.load_community()
+        except FileProblems as exc:
+            context.problems.extend(exc.problems)
+            self.original = context.community
+        self.members: list[Member] = list(self.original.members)
+
+    def compose(self) -> ComposeResult:
+        c = self.original
+        yield Header()
+        with VerticalScroll(id="community-form"):
+            yield Static(
+                Content.assemble(
+                    ("Our community", "bold"),
+                    ("  · saved in " + self._where(), "dim"),
+                ),
+                id="community-title",
+            )
+            with Horizontal(id="community-head"):
+                with Vertical():
+                    yield Label(Content.styled("Name", HEADING), classes="section")
+                    yield Input(c.name, id="edit-name", placeholder="The community's name")
+                with Vertical():
+                    yield Label(Content.styled("When we meet", HEADING), classes="section")
+                    yield Input(
+                        c.cadence, id="edit-cadence", placeholder="e.g. Every other Tuesday"
+                    )
+            yield Label(
+                Content.assemble(("Purpose", HEADING), ("  what we work on together", "dim")),
+                classes="section",
+            )
+            yield TextArea(
+                c.purpose,
+                id="edit-purpose",
+                soft_wrap=True,
+                tab_behavior="focus",
+                classes="community-text",
+                placeholder="What the community works on together",
+            )
+            yield Label(
+                Content.assemble(("Goals", HEADING), ("  one per line", "dim")),
+                classes="section",
+            )
+            yield TextArea(
+                lines_text(c.goals),
+                id="edit-goals",
+                soft_wrap=True,
+                tab_behavior="focus",
+                classes="community-text",
+                placeholder="One goal per line",
+            )
+            yield Label(
+                Content.assemble(("Norms", HEADING), ("  our agreements, one per line", "dim")),
+                classes="section",
+            )
+            yield TextArea(
+                lines_text(c.norms),
+                id="edit-norms",
+                soft_wrap=True,
+                tab_behavior="focus",
+                classes="community-text",
+                placeholder="One agreement per line",
+            )
+            yield Label(
+                Content.assemble(
+                    ("Members", HEADING),
+                    ("  Enter: edit below · Delete: remove · a name typed again: new note", "dim"),
+                ),
+                classes="section",
+            )
+            yield MemberList(id="edit-members")
+            with Horizontal(id="member-add"):
+                yield Input(id="member-name", placeholder="Name")
+                yield Input(id="member-note", placeholder="Note, e.g. Grade 7 maths")
+                yield Button("Add", id="add-member")
+            yield Static(id="community-errors")
+            yield Button("Save (ctrl+s)", id="save-community", variant="success")
+        yield Footer()
+
+    def _where(self) -> str:
+        path = self.app.context.record.community_path
+        return f"{path.parent.name}/{path.name}"
+
+    def on_mount(self) -> None:
+        self.title = "Community"
+        self._show_members()
+        self.query_one("#edit-name", Input).focus()
+
+    # -- members --------------------------------------------------------------------------------
+    def _show_members(self, highlight: int | None = None) -> None:
+        listing = self.query_one(MemberList)
+        listing.clear_options()
+        listing.add_options(Option(member_content(m)) for m in self.members)
+        if self.members:
+            listing.highlighted = min(highlight or 0, len(self.members) - 1)
+
+    @on(Input.Submitted, "#member-name, #member-note")
+    @on(Button.Pressed, "#add-member")
+    def add_member(self) -> None:
+        name_input = self.query_one("#member-name", Input)
+        note_input = self.query_one("#member-note", Input)
+        name, note = name_input.value.strip(), note_input.value.strip()
+        if not name:
+            self.notify("Type the member's name first", severity="warning")
+            name_input.focus()
+            return
+        for i, member in enumerate(self.members):
+            if member.name == name:
+                self.members[i] = Member(name=name, note=note)
+                self.notify(f"Updated {name}", markup=False)
+                self._show_members(i)
+                break
+        else:
+            self.members.append(Member(name=name, note=note))
+            self.notify(f"Added {name}; ctrl+s saves", markup=False)
+            self._show_members(len(self.members) - 1)
+        name_input.value = note_input.value = ""
+        name_input.focus()
+
+    def remove_member(self) -> None:
+        listing = self.query_one(MemberList)
+        index = listing.highlighted
+        if index is None or index >= len(self.members):
+            return
+        member = self.members.pop(index)
+        self.notify(f"Removed {member.name}; ctrl+s saves", markup=False)
+        self._show_members(index)
+
+    @on(OptionList.OptionSelected, "#edit-members")
+    def _edit_member(self, event: OptionList.OptionSelected) -> None:
+        member = self.members[event.option_index]
+        self.query_one("#member-name", Input).value = member.name
+        self.query_one("#member-note", Input).value = member.note
+        self.query_one("#member-note", Input).focus()
+
+    # -- saving ---------------------------------------------------------------------------------
+    def form_data(self) -> dict[str, object]:
+        return {
+            "format": self.original.format,
+            "name": self.query_one("#edit-name", Input).value.strip(),
+            "cadence": self.query_one("#edit-cadence", Input).value.strip(),
+            "purpose": self.query_one("#edit-purpose", TextArea).text.strip(),
+            "goals": parse_lines(self.query_one("#edit-goals", TextArea).text),
+            "norms": parse_lines(self.query_one("#edit-norms", TextArea).text),
+            "members": [m.model_dump() for m in self.members],
+        }
+
+    def edited(self) -> Community | None:
+        community, problems = validate_community(self.form_data())
+        errors = self.query_one("#community-errors", Static)
+        errors.update(Content("\n").join(Content.styled(p, "$error") for p in problems))
+        errors.display = bool(problems)
+        return community
+
+    @property
+    def unsaved(self) -> bool:
+        community, _ = validate_community(self.form_data())
+        return community is None or community != self.original
+
+    @on(Button.Pressed, "#save-community")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> bool:
+        edited = self.edited()
+        if edited is None:
+            self.notify("Not saved: see the problems above the Save button", severity="error")
+            self.query_one("#community-errors").scroll_visible()
+            return False
+        if edited == self.original:
+            self.notify("Nothing changed")
+            return True
+        context = self.app.context
+        try:
+            saved = save_community(context.record, self.original, edited)
+        except (OSError, RecordError, FileProblems) as exc:
+            self.notify(str(exc), title="Not saved", severity="error", markup=False, timeout=10)
+            return False
+        context.community = saved
+        self.original = saved
+        self.members = list(saved.members)
+        self._show_members()
+        self.notify(f"Saved {context.record.community_path.name}", markup=False)
+        return True
+
+    def action_back(self) -> None:
+        if not self.unsaved:
+            self.app.pop_screen()
+            return
+        from ..dialogs.confirm import ConfirmDialog
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.app.pop_screen()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Leave without saving your changes to the community?", yes="Leave", no="Stay"
+            ),
+            done,
+        )

@@ -1,0 +1,212 @@
+"""Follow-through: open action items from earlier sessions, reviewed and written back."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from protocolrunner.core.followthrough import (
+    FollowThroughError,
+    describe,
+    mark,
+    open_items,
+    open_items_indexed,
+    source_label,
+)
+from protocolrunner.core.index import SessionIndex
+from protocolrunner.core.models import (
+    SESSION_FORMAT_READ,
+    Community,
+    RecordedAction,
+    RecordedProtocol,
+    RoleHolders,
+    SessionRecord,
+)
+from protocolrunner.core.record import Record, session_toml
+
+CET = timezone(timedelta(hours=1))
+TODAY = date(2026, 10, 1)
+
+
+def session(
+    n: int, day: date, actions: list[RecordedAction], protocol: str = "consultancy"
+) -> SessionRecord:
+    started = datetime(day.year, day.month, day.day, 16, 0, tzinfo=CET)
+    return SessionRecord(
+        id=f"{n:08x}",
+        status="completed",
+        started=started,
+        ended=started + timedelta(minutes=50),
+        attendees=["Ben", "Ann"],
+        protocol=RecordedProtocol(id=protocol, title=protocol.title()),
+        roles=[RoleHolders(id="presenter", name="Presenter", people=["Ben"])],
+        actions=actions,
+    )
+
+
+@pytest.fixture
+def record(tmp_path: Path) -> Record:
+    rec = Record.init(tmp_path / "record", Community(name="CoP"))
+    rec.save_session(session(1, date(2026, 8, 29), [RecordedAction(text="Old idea", owner="Ann")]))
+    rec.save_session(
+        session(
+            2,
+            date(2026, 9, 12),
+            [
+                RecordedAction(text="Ben will try cold-calling with wait time", owner="Ben"),
+                RecordedAction(text="Share the rubric", owner="Ann", done=True),
+                RecordedAction(text="Everyone: bring work"),
+            ],
+        )
+    )
+    rec.save_session(
+        session(
+            3,
+            date(2026, 9, 19),
+            [RecordedAction(text="Read the article", owner="Cal")],
+            protocol="tuning",
+        )
+    )
+    rec.save_session(session(4, date(2025, 1, 10), [RecordedAction(text="Ancient", owner="Ben")]))
+    return rec
+
+
+def texts(items) -> list[str]:
+    return [item.text for item in items]
+
+
+def test_open_items_newest_first_without_done_or_old(record: Record) -> None:
+    items = open_items(record.load_sessions().sessions, today=TODAY)
+    assert texts(items) == [
+        "Read the article",
+        "Ben will try cold-calling with wait time",
+        "Everyone: bring work",
+        "Old idea",
+    ]
+    # The label says which meeting it came from, and whether that was the last of its kind.
+    assert describe(items[1], TODAY) == (
+        "from last Consultancy (12 Sep): Ben will try cold-calling with wait time"
+    )
+    assert source_label(items[3], TODAY) == "from Consultancy (29 Aug)"
+    assert source_label(items[3], date(2027, 1, 5)) == "from Consultancy (29 Aug 2026)"
+    every = open_items(record.load_sessions().sessions, today=TODAY, max_age_days=None)
+    assert "Ancient" in texts(every)
+
+
+def test_owners_filter_keeps_unowned_items(record: Record) -> None:
+    items = open_items(record.load_sessions().sessions, today=TODAY, owners=["ben"])
+    assert texts(items) == ["Ben will try cold-calling with wait time", "Everyone: bring work"]
+
+
+def test_index_gives_the_same_items_as_the_files(record: Record, tmp_path: Path) -> None:
+    with SessionIndex(record, tmp_path / "index.sqlite3") as index:
+        index.refresh()
+        for owners in (None, ["Ann"]):
+            for age in (None, 120, 10):
+                assert open_items_indexed(
+                    index, today=TODAY, max_age_days=age, owners=owners
+                ) == open_items(
+                    record.load_sessions().sessions, today=TODAY, max_age_days=age, owners=owners
+                )
+        # A review written back drops out of the index after a refresh.
+        item = open_items_indexed(index, today=TODAY)[0]
+        mark(record, item, "done", TODAY)
+        index.refresh()
+        assert item.text not in texts(open_items_indexed(index, today=TODAY))
+
+
+def test_mark_done_writes_the_session_file(record: Record) -> None:
+    item = next(
+        i for i in open_items(record.load_sessions().sessions, today=TODAY) if i.owner == "Ben"
+    )
+    before = tomllib.loads(item.path.read_text(encoding="utf-8"))
+    assert before["format"] == 1
+    mark(record, item, "done", TODAY)
+    data = tomllib.loads(item.path.read_text(encoding="utf-8"))
+    assert data["actions"][0] == {
+        "text": "Ben will try cold-calling with wait time",
+        "owner": "Ben",
+        "done": True,
+        "reviewed": TODAY,
+    }
+    # The other items are untouched, and the file says it needs format 2 to be read.
+    assert data["actions"][1:] == before["actions"][1:]
+    assert data["format"] == 2
+    assert record.load_session(item.path).actions[0].state == "done"
+    assert item.text not in texts(open_items(record.load_sessions().sessions, today=TODAY))
+
+
+def test_carry_forward_keeps_it_open_and_in_view(record: Record) -> None:
+    item = next(
+        i for i in open_items(record.load_sessions().sessions, today=TODAY) if i.text == "Old idea"
+    )
+    later = TODAY + timedelta(days=200)
+    assert "Old idea" not in texts(open_items(record.load_sessions().sessions, today=later))
+    mark(record, item, "carried", later - timedelta(days=1))
+    items = open_items(record.load_sessions().sessions, today=later)
+    carried = next(i for i in items if i.text == "Old idea")
+    assert carried.status == "carried"
+    assert describe(carried, later).endswith("Old idea (carried forward 18 Apr)")
+    data = tomllib.loads(item.path.read_text(encoding="utf-8"))
+    assert data["actions"][0]["status"] == "carried"
+
+
+def test_drop_and_reopen(record: Record) -> None:
+    items = open_items(record.load_sessions().sessions, today=TODAY)
+    item = next(i for i in items if i.text == "Everyone: bring work")
+    mark(record, item, "dropped", TODAY)
+    assert "Everyone: bring work" not in texts(
+        open_items(record.load_sessions().sessions, today=TODAY)
+    )
+    mark(record, item, "open", TODAY)
+    action = record.load_session(item.path).actions[2]
+    assert (action.done, action.status, action.is_open) == (False, None, True)
+
+
+def test_mark_finds_a_moved_item_and_refuses_a_vanished_one(record: Record) -> None:
+    item = next(
+        i for i in open_items(record.load_sessions().sessions, today=TODAY) if i.owner == "Ben"
+    )
+
+    def insert_first(rec: SessionRecord) -> SessionRecord:
+        return rec.model_copy(update={"actions": [RecordedAction(text="New first"), *rec.actions]})
+
+    record.update_session(item.path, insert_first)
+    mark(record, item, "done", TODAY)
+    actions = record.load_session(item.path).actions
+    assert [a.done for a in actions] == [False, True, True, False]
+
+    def remove(rec: SessionRecord) -> SessionRecord:
+        return rec.model_copy(update={"actions": rec.actions[:1]})
+
+    record.update_session(item.path, remove)
+    with pytest.raises(FollowThroughError, match="no longer"):
+        mark(record, item, "carried", TODAY)
+
+
+def test_older_files_without_status_load_and_stay_format_1(tmp_path: Path) -> None:
+    rec = session(9, date(2026, 9, 1), [RecordedAction(text="x", owner="A", done=True)])
+    text = session_toml(rec)
+    assert tomllib.loads(text)["actions"] == [{"text": "x", "owner": "A", "done": True}]
+    assert text.startswith("format = 1\n")
+    loaded = SessionRecord.model_validate(tomllib.loads(text))
+    assert loaded.actions[0].state == "done"
+
+
+def test_done_and_carried_cannot_both_hold() -> None:
+    with pytest.raises(pydantic.ValidationError, match="done cannot also be carried"):
+        RecordedAction(text="x", done=True, status="carried")
+    with pytest.raises(pydantic.ValidationError):
+        RecordedAction(text="x", status="maybe")  # type: ignore[arg-type]
+
+
+def test_a_newer_reader_format_is_still_refused(tmp_path: Path) -> None:
+    rec = session(9, date(2026, 9, 1), [])
+    data = tomllib.loads(session_toml(rec))
+    data["format"] = SESSION_FORMAT_READ + 1
+    with pytest.raises(pydantic.ValidationError, match="newer than this protocolrunner reads"):
+        SessionRecord.model_validate(data)

@@ -1,0 +1,70 @@
+"""Member histories: sessions, roles, last time presenting, next in the fair rotation."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from protocolrunner.core.demo import write_demo
+from protocolrunner.core.library import default_sources, load_library
+from protocolrunner.core.members import load_history, member_histories
+from protocolrunner.core.models import Member
+from protocolrunner.core.roles import PastSession, fair_order, propose_fair
+
+MEMBERS = [Member(name="Ann"), Member(name="Bea", note="Maths"), Member(name="Cal")]
+HISTORY = [
+    PastSession(date(2026, 9, 1), {"presenter": ["Ann"], "consultants": ["Bea", "Zed"]}),
+    PastSession(date(2026, 9, 15), {"presenter": ["Bea"], "consultants": ["Ann"]}),
+    PastSession(date(2026, 9, 29), {"facilitator": ["Ann"], "consultants": ["Bea"]}),
+]
+
+
+def test_counts_roles_last_presented_and_rotation() -> None:
+    ann, bea, cal, zed = member_histories(MEMBERS, HISTORY, ["presenter"], others=True)
+    assert (ann.sessions, ann.roles, ann.last_presented) == (
+        3,
+        {"presenter": 1, "consultants": 1, "facilitator": 1},
+        date(2026, 9, 1),
+    )
+    assert (bea.note, bea.sessions, bea.last_presented, bea.last_session) == (
+        "Maths",
+        3,
+        date(2026, 9, 15),
+        date(2026, 9, 29),
+    )
+    assert (cal.sessions, cal.roles, cal.last_presented) == (0, {}, None)
+    assert (zed.name, zed.listed, zed.sessions) == ("Zed", False, 1)
+    # Cal never presented, Ann longest ago, Bea most recently.
+    assert [cal.rotation["presenter"], ann.rotation["presenter"], bea.rotation["presenter"]] == [
+        1,
+        2,
+        3,
+    ]
+    assert zed.rotation == {}
+    assert [h.name for h in member_histories(MEMBERS, HISTORY)] == ["Ann", "Bea", "Cal"]
+
+
+def key(history: list[PastSession]) -> list:
+    """A history in a comparable form; a role nobody held says nothing about rotation."""
+    return sorted((p.when, sorted((r, tuple(n)) for r, n in p.roles.items() if n)) for p in history)
+
+
+def test_next_in_rotation_is_who_setup_proposes(tmp_path: Path) -> None:
+    library = load_library(default_sources())
+    record = write_demo(tmp_path / "record", library, sessions=30)
+    community = record.load_community()
+    history = record.history()
+    # The index gives the same history as reading every file.
+    indexed = load_history(record, tmp_path / "i.sqlite3")
+    assert key(indexed) == key(history)
+    histories = member_histories(community.members, indexed, ["presenter", "facilitator"])
+    consultancy = next(e for e in library if e.id == "consultancy")
+    proposal = propose_fair(consultancy.protocol, community.member_names, history)
+    first = next(h.name for h in histories if h.rotation["presenter"] == 1)
+    assert proposal.roles["presenter"] == [first]
+    assert [h.name for h in sorted(histories, key=lambda h: h.rotation["presenter"])] == (
+        fair_order("presenter", community.member_names, history)
+    )
+    assert sum(h.sessions for h in histories) == sum(
+        len({n for names in p.roles.values() for n in names}) for p in history
+    )
