@@ -326,29 +326,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_app(args: argparse.Namespace, protocol: str | None = None) -> int:
+def _run_app(
+    args: argparse.Namespace, protocol: str | None = None, browse_record: bool = False
+) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CliError(
             "the app needs a terminal; for scripts use 'protocolrunner list', 'show' or 'record'",
             status=2,
         )
-    from .core.paths import RECORD_ENV
-    from .core.record import RecordError
-    from .ui.app import ProtocolRunnerApp
-    from .ui.context import build_context
+    from .ui.app import ProtocolRunnerApp, StartupError
 
-    chosen = bool(args.record or os.environ.get(RECORD_ENV))
-    try:
-        context = build_context(
-            _record_dir(args),
-            extra_protocols=[Path(p) for p in args.protocols],
-            create_record=not chosen,
-        )
-    except RecordError as exc:
-        raise CliError(f"{exc}; create one with '{PROG} record init DIR --name NAME'") from None
-    start = context.library.resolve(protocol) if protocol else None
-    app = ProtocolRunnerApp(context, start_with=start)
+    def load():  # runs in a thread while the app shows its first frame
+        from .core.paths import RECORD_ENV
+        from .core.record import RecordError
+        from .ui.context import build_context
+
+        chosen = bool(args.record or os.environ.get(RECORD_ENV))
+        try:
+            return build_context(
+                _record_dir(args),
+                extra_protocols=[Path(p) for p in args.protocols],
+                create_record=not chosen,
+            )
+        except RecordError as exc:
+            raise StartupError(
+                f"{exc}; create one with '{PROG} record init DIR --name NAME'"
+            ) from None
+        except OSError as exc:
+            where = f" {exc.filename}:" if exc.filename else ""
+            raise StartupError(f"{where} {exc.strerror or exc}".strip()) from None
+
+    app = ProtocolRunnerApp(load=load, start_with=protocol, browse_record=browse_record)
     app.run()
+    if app.startup_error:
+        raise CliError(app.startup_error, status=app.return_code or 1)
     return app.return_code or 0
 
 
@@ -358,6 +369,10 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     return _run_app(args, args.protocol)
+
+
+def cmd_record_browse(args: argparse.Namespace) -> int:
+    return _run_app(args, browse_record=True)
 
 
 # -- parser -------------------------------------------------------------------------------------
@@ -453,6 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     filters(sub)
     sub.add_argument("--limit", type=int, metavar="N", help="at most N sessions")
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    record_command("browse", cmd_record_browse, "browse, search and export sessions in the app")
 
     sub = record_command("show", cmd_record_show, "print a session as Markdown")
     sub.add_argument("session", metavar="SESSION", help="a session id (or its start) or file")

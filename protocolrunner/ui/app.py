@@ -1,24 +1,29 @@
-"""The protocolrunner app: wires screens, themes, keys and commands over the core."""
+"""The protocolrunner app: wires screens, themes, keys and commands over the core.
+
+Started from the command line, the app paints a first screen at once and opens the record and
+the protocol library in a thread (``load``), because pydantic and the protocol models cost more
+than Textual itself to import. Screens and the core are imported where they are first needed,
+so nothing heavy stands between ``protocolrunner`` and its first frame.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.theme import Theme
 
-from ..core.engine import Session, State
-from ..core.journal import JournalEntry
-from ..core.library import LibraryEntry
-from .context import AppContext
 from .dialogs.confirm import ConfirmDialog
 from .dialogs.help import HelpDialog
-from .screens.home import HomeScreen
-from .screens.run import RunScreen
-from .screens.setup import SetupScreen
-from .screens.summary import SummaryScreen
+
+if TYPE_CHECKING:
+    from ..core.engine import Session
+    from ..core.journal import JournalEntry
+    from ..core.library import LibraryEntry
+    from .context import AppContext
 
 PROJECTOR_THEME = Theme(
     name="projector",
@@ -39,6 +44,10 @@ PROJECTOR_THEME = Theme(
 DEFAULT_THEME = "textual-dark"
 
 
+class StartupError(Exception):
+    """A problem that stops the app from starting, told to the user in one line."""
+
+
 class ProtocolRunnerApp(App[None]):
     """Run discussion protocols for a Community of Practice."""
 
@@ -52,36 +61,96 @@ class ProtocolRunnerApp(App[None]):
 
     def __init__(
         self,
-        context: AppContext,
+        context: AppContext | None = None,
         *,
-        start_with: LibraryEntry | None = None,
+        load: Callable[[], AppContext] | None = None,
+        start_with: LibraryEntry | str | None = None,
         browse_record: bool = False,
     ) -> None:
+        """Give the ``context`` ready-made (tests), or a ``load`` function to build it in a
+        thread after the first frame (the command line). ``start_with`` opens setup for a
+        protocol (an entry, or an id or path to resolve in the library)."""
         super().__init__()
-        self.context = context
+        if (context is None) == (load is None):
+            raise ValueError("give either a context or a function that loads one")
+        self._loaded_context = context
+        self._load = load
         self.start_with = start_with
         self.browse_record = browse_record
+        self.startup_error: str | None = None
+        """Why the app could not start, if it could not; the command line prints it."""
         self.animation_level = "none"
+
+    @property
+    def context(self) -> AppContext:
+        if self._loaded_context is None:
+            raise RuntimeError("the record and library are still loading")
+        return self._loaded_context
 
     def on_mount(self) -> None:
         self.register_theme(PROJECTOR_THEME)
         self.theme = DEFAULT_THEME
-        self.push_screen(HomeScreen())
-        for problem in self.context.problems:
+        if self._loaded_context is not None:
+            self._open(self._loaded_context)
+            return
+        from .screens.loading import LoadingScreen
+
+        self.push_screen(LoadingScreen())
+        self.run_worker(self._load_context, thread=True, name="load", group="load")
+
+    def _load_context(self) -> None:
+        assert self._load is not None
+        try:
+            context = self._load()
+        except StartupError as exc:
+            self.call_from_thread(self._fail, str(exc))
+            return
+        self.call_from_thread(self._open, context)
+
+    def _fail(self, message: str) -> None:
+        self.startup_error = message
+        self.exit(return_code=1)
+
+    def _open(self, context: AppContext) -> None:
+        from .screens.home import HomeScreen
+
+        self._loaded_context = context
+        start = self.start_with
+        if isinstance(start, str):
+            try:
+                start = context.library.resolve(start)
+            except LookupError as exc:
+                self._fail(str(exc.args[0] if exc.args else exc))
+                return
+        from .screens.loading import LoadingScreen
+
+        if isinstance(self.screen, LoadingScreen):
+            self.switch_screen(HomeScreen())
+        else:
+            self.push_screen(HomeScreen())
+        for problem in context.problems:
             self.notify(str(problem), title="Skipped a file", severity="warning", markup=False)
-        if self.start_with is not None:
-            self.open_setup(self.start_with)
+        if start is not None:
+            self.open_setup(start)
         elif self.browse_record:
             self.open_record_browser()
 
     # -- navigation (screens call these) ------------------------------------------------------
     def open_setup(self, entry: LibraryEntry) -> None:
+        from .screens.setup import SetupScreen
+
         self.push_screen(SetupScreen(entry))
 
     def start_session(self, session: Session, protocol_sha256: str = "") -> None:
+        from .screens.run import RunScreen
+
         self.switch_screen(RunScreen(session, protocol_sha256))
 
     def resume_session(self, entry: JournalEntry) -> None:
+        from ..core.engine import State
+        from .screens.run import RunScreen
+        from .screens.summary import SummaryScreen
+
         session = entry.restore(self.context.clock)
         screen: Screen
         if session.state is State.FINISHED:
@@ -91,6 +160,8 @@ class ProtocolRunnerApp(App[None]):
         self.push_screen(screen)
 
     def show_summary(self, session: Session, protocol_sha256: str = "") -> None:
+        from .screens.summary import SummaryScreen
+
         self.set_projector_theme(False)
         self.switch_screen(SummaryScreen(session, protocol_sha256))
 
@@ -131,6 +202,8 @@ class ProtocolRunnerApp(App[None]):
         self._open_record_view(TimingScreen(protocol_id))
 
     def go_home(self) -> None:
+        from .screens.home import HomeScreen
+
         while len(self.screen_stack) > 2:
             self.pop_screen()
         if not isinstance(self.screen, HomeScreen):
@@ -156,6 +229,9 @@ class ProtocolRunnerApp(App[None]):
 
     # -- actions -------------------------------------------------------------------------------
     def _session_in_progress(self) -> Session | None:
+        from .screens.run import RunScreen
+        from .screens.summary import SummaryScreen
+
         screen = self.screen
         session = getattr(screen, "session", None)
         if isinstance(screen, RunScreen):
@@ -191,6 +267,8 @@ class ProtocolRunnerApp(App[None]):
         )
 
     def action_help(self) -> None:
+        from .screens.run import RunScreen
+
         screen = self.screen
         keys: dict[str, list[str]] = {}
         descriptions: dict[str, str] = {}
@@ -210,7 +288,13 @@ class ProtocolRunnerApp(App[None]):
         self.push_screen(HelpDialog(f"Keys: {screen.title or self.title}", rows, about))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from .screens.home import HomeScreen
+        from .screens.run import RunScreen
+        from .screens.summary import SummaryScreen
+
         yield from super().get_system_commands(screen)
+        if self._loaded_context is None:
+            return  # still loading: nothing to act on yet
         if isinstance(screen, RunScreen):
             yield SystemCommand(
                 "Pause or resume", "Pause or resume the countdown", screen.action_toggle_pause

@@ -77,13 +77,12 @@ class HomeScreen(Screen):
         options = self.query_one("#library", OptionList)
         options.clear_options()
         for entry in self.entries:
+            p = entry.protocol
+            about = "~" if p.has_turns else ""  # steps in turns: it depends on the group
             label = Content.assemble(
-                (entry.protocol.title, "bold"),
+                (p.title, "bold"),
                 "\n",
-                (
-                    f"{format_minutes(entry.protocol.seconds)} · {len(entry.protocol.steps)} steps",
-                    "dim",
-                ),
+                (f"{about}{format_minutes(p.seconds)} · {len(p.steps)} steps", "dim"),
             )
             options.add_option(Option(label, id=entry.id))
         if self.entries:

@@ -39,13 +39,16 @@ class RunScreen(Screen):
     # so an editor can never swallow them or type them in. The footer shows them for that
     # reason. The letter keys are quicker, and work when no note box has focus.
     BINDINGS = [
-        Binding("f5", "toggle_pause", "Pause", id="run.pause", priority=True),
+        # F5 says what it will do: one of these two is active at a time (see check_action).
+        Binding("f5", "pause", "Pause", id="run.pause", priority=True),
+        Binding("f5", "resume", "Resume", id="run.resume", priority=True),
         Binding("f8", "next_step", "Next", id="run.next", priority=True),
         Binding("f7", "previous_step", "Back", id="run.back", priority=True),
         Binding("f10", "extend(60)", "+1 min", id="run.plus", priority=True),
         Binding("f9", "extend(-60)", "-1 min", id="run.minus", priority=True),
-        Binding("f2", "toggle_projector", "Projector", id="run.projector", priority=True),
+        # In footer order: the controls a meeting needs come first, so 80 columns show it.
         Binding("f12", "end_session", "End", id="run.end", priority=True),
+        Binding("f2", "toggle_projector", "Projector", id="run.projector", priority=True),
         Binding("f3", "focus_notes", "Notes", id="run.notes", priority=True),
         Binding("f1", "app.help", "Help", id="run.help", priority=True),
         Binding("space", "toggle_pause", "Pause", id="run.pause-key", show=False),
@@ -80,8 +83,8 @@ class RunScreen(Screen):
         with Horizontal(id="run-body"):
             with VerticalScroll(id="run-main"):
                 yield Countdown(id="countdown")
-                yield Static(id="turn")
                 yield Static(id="step-title")
+                yield Static(id="turn")
                 yield Static(id="focus")
                 yield Static(id="speakers")
                 yield Static(id="silent")
@@ -320,6 +323,20 @@ class RunScreen(Screen):
     def action_toggle_pause(self) -> None:
         self.session.toggle_pause()
         self._changed()
+        self.refresh_bindings()
+
+    def action_pause(self) -> None:
+        self.action_toggle_pause()
+
+    def action_resume(self) -> None:
+        self.action_toggle_pause()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pause":
+            return self.session.running
+        if action == "resume":
+            return not self.session.running
+        return True
 
     def action_next_step(self) -> None:
         """The next turn of a step taken in turns, else the next step (on the last: end)."""

@@ -50,7 +50,7 @@ class SetupScreen(Screen):
     """Everything a session needs before the first step starts."""
 
     BINDINGS = [
-        Binding("ctrl+s,f5", "begin", "Start", id="setup.start", key_display="ctrl+s"),
+        Binding("ctrl+s,f5", "begin", "Start", id="setup.start", key_display="^s"),
         Binding("ctrl+f", "propose", "Fair roles", id="setup.fair"),
         Binding("ctrl+r", "shuffle", "Shuffle roles", id="setup.shuffle"),
         Binding("escape", "back", "Back", id="setup.back"),

@@ -48,10 +48,11 @@ class SummaryScreen(Screen):
     """After the last step: tidy the notes, add action items, reflect, save."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save to record", id="summary.save"),
-        Binding("ctrl+e", "export", "Export Markdown", id="summary.export"),
-        Binding("ctrl+w", "home", "Home", id="summary.home"),
-        Binding("f1", "app.help", "Help", id="summary.help"),
+        # Priority: the note and action boxes have their own ctrl+e and ctrl+w (line editing).
+        Binding("ctrl+s", "save", "Save to record", id="summary.save", priority=True),
+        Binding("ctrl+e", "export", "Export Markdown", id="summary.export", priority=True),
+        Binding("ctrl+w", "home", "Home", id="summary.home", priority=True),
+        Binding("f1", "app.help", "Help", id="summary.help", priority=True),
     ]
 
     def __init__(self, session: Session, protocol_sha256: str = "") -> None:
