@@ -72,7 +72,7 @@ def _source_label(entry) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .core.describe import format_minutes
+    from .core.describe import total_minutes
 
     library = _library(args)
     if args.json:
@@ -101,7 +101,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max(len(entry.id) for entry in library)
     for entry in library:
         p = entry.protocol
-        print(f"{entry.id:<{width}}  {p.title} ({format_minutes(p.seconds)})")
+        print(f"{entry.id:<{width}}  {p.title} ({total_minutes(p)})")
         print(f"{'':<{width}}  {p.summary}")
         print(f"{'':<{width}}  {_source_label(entry)}")
     return 0
@@ -115,14 +115,52 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    import re
+
+    from .core.library import load_protocol_file
+    from .core.protocol import SLUG_PATTERN
+    from .core.scaffold import copy_of, starter, write_new
+
+    if not re.fullmatch(SLUG_PATTERN, args.id) or len(args.id) > 64:
+        raise CliError(
+            f"'{args.id}' is not a protocol id: use lowercase letters, digits and dashes, "
+            "like our-consultancy"
+        )
+    library = _library(args, quiet=True)
+    protocol = copy_of(library.resolve(args.start).protocol, args.id) if args.start else None
+    if args.output:
+        path = Path(args.output).expanduser()
+        if path.is_dir():
+            path = path / f"{args.id}.toml"
+    else:
+        path = _open_record(args).protocols_dir / f"{args.id}.toml"
+    try:
+        write_new(path, protocol or starter(args.id))
+    except FileExistsError:
+        raise CliError(f"{path} already exists; choose another id or -o PATH") from None
+    load_protocol_file(path)  # valid as written, or this raises like any bad file
+    print(f"Wrote {path}")
+    if args.id in library.entries:
+        where = library.entries[args.id].source.kind
+        print(f"Note: it replaces the {where} protocol with the same id in the library.")
+    print(f"Check it:   {PROG} validate --strict {path}")
+    print(f"Preview it: {PROG} preview {path}")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .core.library import validate_paths
 
-    checked, problems = validate_paths(Path(p) for p in args.paths)
+    also = None
+    if args.strict:
+        from .core.lint import lint_entry as also
+    checked, problems = validate_paths((Path(p) for p in args.paths), also)
     _print_problems(problems, sys.stdout)
     bad = len({p.file for p in problems})
     if problems:
-        print(f"{bad} of {max(checked, bad)} file(s) have problems", file=sys.stderr)
+        what = "problems or warnings" if args.strict else "problems"
+        print(f"{bad} of {max(checked, bad)} file(s) have {what}", file=sys.stderr)
         return 1
     print(f"{checked} file(s) valid", file=sys.stderr)
     return 0
@@ -420,8 +458,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("show", cmd_show, "print a protocol as readable text")
     sub.add_argument("protocol", metavar="ID|PATH", help="a protocol id or a .toml file")
 
+    sub = command("new", cmd_new, "write a new protocol file, with a comment on every key")
+    sub.add_argument("id", metavar="ID", help="the new protocol's id, e.g. our-consultancy")
+    sub.add_argument(
+        "--from", dest="start", metavar="ID|PATH", help="start from this protocol, not a template"
+    )
+    sub.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="where to write it (default: the record's protocols/ folder)",
+    )
+
     sub = command("validate", cmd_validate, "check protocol files, reporting every problem")
     sub.add_argument("paths", metavar="PATH", nargs="+", help="protocol files or folders")
+    sub.add_argument(
+        "--strict",
+        action="store_true",
+        help="also warn about likely mistakes (and exit 1 if there are any)",
+    )
 
     command("schema", cmd_schema, "print the JSON Schema of protocol files")
 

@@ -14,7 +14,7 @@ import pytest
 
 from protocolrunner import __version__
 from protocolrunner.cli import main
-from protocolrunner.core.describe import format_minutes
+from protocolrunner.core.describe import format_minutes, total_minutes
 from protocolrunner.core.library import load_protocol_file
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,6 +24,8 @@ BUNDLED_IDS = [
     "chalk-talk",
     "charrette",
     "consultancy",
+    "final-word",
+    "microlabs",
     "peeling-the-onion",
     "success-analysis",
     "tuning",
@@ -80,7 +82,7 @@ def test_list_shows_id_title_length_summary_and_source(capsys):
     for protocol_id in BUNDLED_IDS:
         p = bundled(protocol_id)
         block = [
-            f"{protocol_id:<{width}}  {p.title} ({format_minutes(p.seconds)})",
+            f"{protocol_id:<{width}}  {p.title} ({total_minutes(p)})",
             f"{'':<{width}}  {p.summary}",
             f"{'':<{width}}  bundled: {BUNDLED_DIR / f'{protocol_id}.toml'}",
         ]
@@ -349,6 +351,8 @@ def test_python_m_protocolrunner_list(tmp_path):
         "chalk-talk",
         "charrette",
         "consultancy",
+        "final-word",
+        "microlabs",
         "peeling-the-onion",
         "success-analysis",
         "tuning",

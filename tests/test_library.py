@@ -37,6 +37,8 @@ BUNDLED_IDS = [
     "chalk-talk",
     "charrette",
     "consultancy",
+    "final-word",
+    "microlabs",
     "peeling-the-onion",
     "success-analysis",
     "tuning",

@@ -38,12 +38,14 @@ def step_minutes(protocol: Protocol, step: Step, people: int | None = None) -> s
     """``10 min``; for a step in turns, ``about 28 min for 5 people`` (the typical group)."""
     if step.turns is None:
         return format_minutes(step.seconds)
+    if step.turns.seats is not None:  # small groups at once: the same for any group size
+        return format_minutes(protocol.step_seconds(step))
     present = protocol.typical_size if people is None else people
     return f"about {format_minutes(protocol.step_seconds(step, present))} for {present} people"
 
 
 def total_minutes(protocol: Protocol, people: int | None = None) -> str:
-    if not protocol.has_turns:
+    if all(step.turns is None or step.turns.seats for step in protocol.steps):
         return format_minutes(protocol.seconds)
     present = protocol.typical_size if people is None else people
     return f"about {format_minutes(protocol.seconds_for(present))} for {present} people"
@@ -54,7 +56,12 @@ def turns_phrase(protocol: Protocol, step: Step) -> str:
     turns = step.turns
     if turns is None:
         return ""
-    who = protocol.role(turns.role).name.lower() if turns.role else "person present"
+    if turns.seats is not None:
+        who = f"seat in each group of {turns.seats} (Speaker A, B...)"
+    elif turns.role is not None:
+        who = f"one of the {protocol.role(turns.role).name.lower()}"
+    else:
+        who = "person present"
     parts = []
     for part in turns.parts:
         person = {"leader": "the leader", "others": "each of the others", "each": f"each {who}"}

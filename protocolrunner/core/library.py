@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,8 +142,13 @@ def load_library(sources: Iterable[Source]) -> Library:
     return library
 
 
-def validate_paths(targets: Iterable[Path]) -> tuple[int, list[Problem]]:
-    """Check protocol files and folders (recursively); return (files checked, problems)."""
+def validate_paths(
+    targets: Iterable[Path], also: Callable[[LibraryEntry], list[Problem]] | None = None
+) -> tuple[int, list[Problem]]:
+    """Check protocol files and folders (recursively); return (files checked, problems).
+
+    ``also`` looks further at each valid file (``validate --strict`` warns of likely mistakes).
+    """
     checked = 0
     problems: list[Problem] = []
     for target in targets:
@@ -159,7 +164,10 @@ def validate_paths(targets: Iterable[Path]) -> tuple[int, list[Problem]]:
         for path in files:
             checked += 1
             try:
-                load_protocol_file(path)
+                entry = load_protocol_file(path)
             except FileProblems as exc:
                 problems.extend(exc.problems)
+                continue
+            if also is not None:
+                problems.extend(also(entry))
     return checked, problems
