@@ -365,7 +365,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _run_app(
-    args: argparse.Namespace, protocol: str | None = None, browse_record: bool = False
+    args: argparse.Namespace,
+    protocol: str | None = None,
+    browse_record: bool = False,
+    preview: Path | None = None,
 ) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CliError(
@@ -378,6 +381,11 @@ def _run_app(
         from .core.paths import RECORD_ENV
         from .core.record import RecordError
         from .ui.context import build_context
+
+        if preview is not None:  # a rehearsal: nothing it does may touch the real record
+            return build_context(
+                sandbox / "record", journal_dir=sandbox / "journal", export_dir=sandbox / "exports"
+            )
 
         chosen = bool(args.record or os.environ.get(RECORD_ENV))
         try:
@@ -394,8 +402,14 @@ def _run_app(
             where = f" {exc.filename}:" if exc.filename else ""
             raise StartupError(f"{where} {exc.strerror or exc}".strip()) from None
 
-    app = ProtocolRunnerApp(load=load, start_with=protocol, browse_record=browse_record)
-    app.run()
+    import tempfile
+
+    app = ProtocolRunnerApp(
+        load=load, start_with=protocol, browse_record=browse_record, preview=preview
+    )
+    with tempfile.TemporaryDirectory(prefix="protocolrunner-preview-") as tmp:
+        sandbox = Path(tmp)
+        app.run()
     if app.startup_error:
         raise CliError(app.startup_error, status=app.return_code or 1)
     return app.return_code or 0
@@ -407,6 +421,13 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     return _run_app(args, args.protocol)
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    path = Path(args.file).expanduser()
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    return _run_app(args, preview=path.resolve())
 
 
 def cmd_record_browse(args: argparse.Namespace) -> int:
@@ -469,6 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="where to write it (default: the record's protocols/ folder)",
     )
+
+    sub = command("preview", cmd_preview, "show a protocol file as facilitators will see it")
+    sub.add_argument("file", metavar="FILE", help="a protocol file; saving it reloads the preview")
 
     sub = command("validate", cmd_validate, "check protocol files, reporting every problem")
     sub.add_argument("paths", metavar="PATH", nargs="+", help="protocol files or folders")

@@ -9,6 +9,7 @@ so nothing heavy stands between ``protocolrunner`` and its first frame.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
@@ -66,10 +67,12 @@ class ProtocolRunnerApp(App[None]):
         load: Callable[[], AppContext] | None = None,
         start_with: LibraryEntry | str | None = None,
         browse_record: bool = False,
+        preview: Path | None = None,
     ) -> None:
         """Give the ``context`` ready-made (tests), or a ``load`` function to build it in a
         thread after the first frame (the command line). ``start_with`` opens setup for a
-        protocol (an entry, or an id or path to resolve in the library)."""
+        protocol (an entry, or an id or path to resolve in the library); ``preview`` shows one
+        protocol file instead of home, and reloads it when it changes."""
         super().__init__()
         if (context is None) == (load is None):
             raise ValueError("give either a context or a function that loads one")
@@ -77,6 +80,7 @@ class ProtocolRunnerApp(App[None]):
         self._load = load
         self.start_with = start_with
         self.browse_record = browse_record
+        self.preview = preview
         self.startup_error: str | None = None
         """Why the app could not start, if it could not; the command line prints it."""
         self.animation_level = "none"
@@ -115,6 +119,11 @@ class ProtocolRunnerApp(App[None]):
         from .screens.home import HomeScreen
 
         self._loaded_context = context
+        if self.preview is not None:
+            from .screens.preview import PreviewScreen
+
+            self._replace_loading(PreviewScreen(self.preview))
+            return
         start = self.start_with
         if isinstance(start, str):
             try:
@@ -122,18 +131,25 @@ class ProtocolRunnerApp(App[None]):
             except LookupError as exc:
                 self._fail(str(exc.args[0] if exc.args else exc))
                 return
-        from .screens.loading import LoadingScreen
+        if start is None and self.browse_record:
+            # Straight into the browser: home is built when the reader goes back to it.
+            from .screens.record_sessions import RecordSessionsScreen
 
-        if isinstance(self.screen, LoadingScreen):
-            self.switch_screen(HomeScreen())
+            self._replace_loading(RecordSessionsScreen())
         else:
-            self.push_screen(HomeScreen())
+            self._replace_loading(HomeScreen())
         for problem in context.problems:
             self.notify(str(problem), title="Skipped a file", severity="warning", markup=False)
         if start is not None:
             self.open_setup(start)
-        elif self.browse_record:
-            self.open_record_browser()
+
+    def _replace_loading(self, screen: Screen) -> None:
+        from .screens.loading import LoadingScreen
+
+        if isinstance(self.screen, LoadingScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
 
     # -- navigation (screens call these) ------------------------------------------------------
     def open_setup(self, entry: LibraryEntry) -> None:
@@ -201,9 +217,21 @@ class ProtocolRunnerApp(App[None]):
 
         self._open_record_view(TimingScreen(protocol_id))
 
+    def rehearse(self, session: Session) -> None:
+        """Run ``session`` over the current screen (the preview's walk through the steps)."""
+        from .screens.run import RunScreen
+
+        self.push_screen(RunScreen(session))
+
     def go_home(self) -> None:
         from .screens.home import HomeScreen
 
+        if self.preview is not None:
+            from .screens.preview import PreviewScreen
+
+            while not isinstance(self.screen, PreviewScreen):
+                self.pop_screen()
+            return
         while len(self.screen_stack) > 2:
             self.pop_screen()
         if not isinstance(self.screen, HomeScreen):
