@@ -1,0 +1,55 @@
+"""Snapshots of the members and community views, at 80x24 and 160x45, on the frozen clock.
+
+Update after a deliberate visual change with
+``.venv/bin/python -m pytest tests/ui/test_record_views_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+SIZES = [
+    pytest.param((80, 24), id="80x24"),
+    pytest.param((160, 45), id="160x45"),
+]
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    app.NOTIFICATION_TIMEOUT = 3600
+    app.animation_level = "none"
+    return app
+
+
+async def settle(pilot: Pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        assert isinstance(widget, Input | TextArea)
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+async def open_members(pilot: Pilot) -> None:
+    await settle(pilot)
+    pilot.app.open_members()
+    await settle(pilot)
+
+
+async def open_community(pilot: Pilot) -> None:
+    await settle(pilot)
+    pilot.app.open_community()
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_members(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=open_members)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_community(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=open_community)
