@@ -38,6 +38,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import _common  # noqa: E402  (shared with the other app benchmarks)
+from _common import ChildFailed, bare_app, isolate, marker, watch_first_frame  # noqa: E402
 
 SIZE = (80, 24)
 RUNS = 7
@@ -51,10 +55,7 @@ ATTENDEES = ["Ana Souza", "Ben Okafor", "Cleo Martin", "Dev Patel", "Eli Novak"]
 
 
 def child(spec: dict) -> None:
-    fd = spec["fd"]
-
-    def mark(name: str, detail: str = "") -> None:
-        os.write(fd, f"{name} {detail}\n".encode())
+    mark = marker(spec)
 
     if spec["app"] == "protocolrunner":
         import protocolrunner.cli  # noqa: F401  (the entry point: part of what start-up costs)
@@ -68,17 +69,10 @@ def child(spec: dict) -> None:
         app = ProtocolRunnerApp(context)
         target: type = HomeScreen
     else:
-        from textual.app import App, ComposeResult
         from textual.screen import Screen
-        from textual.widgets import Footer, Header
 
-        class BareApp(App[None]):
-            def compose(self) -> ComposeResult:
-                yield Header()
-                yield Footer()
-
+        app = bare_app()
         mark("IMPORTED")
-        app = BareApp()
         target = Screen
 
     def settled() -> None:
@@ -128,130 +122,16 @@ def child(spec: dict) -> None:
             app.call_later(start_run_screen)
         app.set_timer(WARM_UP_SECONDS, begin_window)
 
-    painted = False
-    display = app._display
-
-    def display_and_mark(screen, renderable) -> None:
-        nonlocal painted
-        display(screen, renderable)
-        # Mirrors the checks at the top of App._display: None or a batch means nothing is shown.
-        shown = renderable is not None and not app._batch_count
-        if shown and not painted and isinstance(screen, target):
-            painted = True
-            first_frame()
-
-    app._display = display_and_mark
+    watch_first_frame(app, target, first_frame)
     app.run(headless=spec["headless"], size=tuple(spec["size"]) if spec["headless"] else None)
 
 
 # -- the parent --------------------------------------------------------------------------------
 
 
-class ChildFailed(RuntimeError):
-    pass
-
-
-def isolate(home: Path) -> dict[str, str]:
-    """Point every user folder inside ``home``, here and in the children."""
-    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        os.environ[var] = str(home / var.lower())
-    os.environ.pop("PROTOCOLRUNNER_RECORD", None)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
-    env["TERM"] = "xterm-256color"
-    env["COLORTERM"] = "truecolor"
-    return env
-
-
 def run_child(spec: dict, env: dict[str, str], pty: bool, timeout: float) -> dict[str, tuple]:
     """Start a child and return {mark: (seconds since just before Popen, detail)}."""
-    import select
-    import subprocess
-    import tempfile
-    import threading
-
-    read_fd, write_fd = os.pipe()
-    argv = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--child",
-        json.dumps(spec | {"fd": write_fd}),
-    ]
-    output = bytearray()
-    drainer = None
-    if pty:
-        import fcntl
-        import struct
-        import termios
-
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
-    with tempfile.TemporaryFile() as errors:
-        start = time.perf_counter()
-        if pty:
-            proc = subprocess.Popen(
-                argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                pass_fds=(write_fd,),
-                env=env,
-                start_new_session=True,
-            )
-            os.close(slave)
-
-            def drain() -> None:
-                while True:
-                    try:
-                        data = os.read(master, 65536)
-                    except OSError:
-                        break
-                    if not data:
-                        break
-                    output.extend(data)
-                    del output[:-65536]
-
-            drainer = threading.Thread(target=drain, daemon=True)
-            drainer.start()
-        else:
-            proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=errors,
-                pass_fds=(write_fd,),
-                env=env,
-            )
-        os.close(write_fd)
-        marks: dict[str, tuple] = {}
-        pending = b""
-        deadline = start + timeout
-        try:
-            while True:
-                left = deadline - time.perf_counter()
-                ready, _, _ = select.select([read_fd], [], [], max(0.0, left))
-                if not ready:
-                    proc.kill()
-                    raise ChildFailed(f"no word from the child in {timeout:.0f} s")
-                chunk = os.read(read_fd, 4096)
-                now = time.perf_counter() - start
-                if not chunk:
-                    break
-                pending += chunk
-                while b"\n" in pending:
-                    line, pending = pending.split(b"\n", 1)
-                    name, _, detail = line.decode().partition(" ")
-                    marks[name] = (now, detail)
-            code = proc.wait(timeout=30)
-        finally:
-            os.close(read_fd)
-            if drainer is not None:
-                drainer.join(timeout=5)
-                os.close(master)
-        if code != 0:
-            errors.seek(0)
-            text = errors.read().decode(errors="replace") or output.decode(errors="replace")
-            raise ChildFailed(f"{spec['app']} child exited with {code}:\n{text[-3000:]}")
-    return marks
+    return _common.run_child(Path(__file__), spec, env, pty, timeout, SIZE)
 
 
 def bench_first_frame(spec: dict, env: dict[str, str], pty: bool, runs: int) -> dict:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -175,6 +176,15 @@ def _scan(folder: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
+_REFRESH_LOCKS: dict[str, threading.Lock] = {}
+_REFRESH_LOCKS_GUARD = threading.Lock()
+
+
+def _refresh_lock(db_path: Path) -> threading.Lock:
+    with _REFRESH_LOCKS_GUARD:
+        return _REFRESH_LOCKS.setdefault(str(db_path.absolute()), threading.Lock())
+
+
 class SessionIndex:
     """Search and filter a record's sessions quickly, whatever its size."""
 
@@ -231,13 +241,19 @@ class SessionIndex:
 
     # -- refresh -------------------------------------------------------------------------------
     def refresh(self) -> RefreshStats:
-        """Bring the index up to date with the files; only changed files are read."""
-        try:
-            return self._refresh()
-        except sqlite3.DatabaseError:
-            self.close()
-            self._remove_files()
-            return self._refresh()
+        """Bring the index up to date with the files; only changed files are read.
+
+        Refreshes of one index file in this process take turns (screens refresh in threads):
+        the second finds the work done, and neither mistakes the other's write lock for a
+        damaged index.
+        """
+        with _refresh_lock(self.db_path):
+            try:
+                return self._refresh()
+            except sqlite3.DatabaseError:
+                self.close()
+                self._remove_files()
+                return self._refresh()
 
     def _refresh(self) -> RefreshStats:
         db = self._connect()

@@ -1,0 +1,373 @@
+"""The record browser: every session of the community record, newest first, with filters and
+full-text search as you type.
+
+The screen stays thin: the search index answers every question (``core.index``), and
+``core.browse.SessionPages`` fetches one page of rows at a time, the next only when the reader
+nears the end of what is loaded, so a record of ten thousand sessions scrolls and searches as
+quickly as one of ten. The index is brought up to date in a thread when the screen opens.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.worker import Worker, WorkerState
+
+from ...core.browse import (
+    PAGE_SIZE,
+    SessionFilter,
+    SessionPages,
+    describe_problem,
+    parse_day,
+    session_snippet,
+)
+from ...core.index import RefreshStats, SessionIndex, SessionRow, default_index_path
+from ...core.problems import FileProblems, Problem
+from ..widgets.session_table import SessionTable
+from ..widgets.session_view import highlighted
+
+SEARCH_DEBOUNCE = 0.06
+"""Seconds of quiet typing before a search runs again; a keystroke after a pause runs at once."""
+SHOWN_PROBLEMS = 3
+
+
+class RecordSessionsScreen(Screen):
+    """Browse, filter and search the sessions of the community record."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="record.open", tooltip="Read the selected session"),
+        Binding("slash", "focus_search", "Search", id="record.search"),
+        Binding("x", "clear_filters", "Clear filters", id="record.clear"),
+        Binding("escape", "back", "Back", id="record.back"),
+        Binding("question_mark,f1", "app.help", "Help", id="record.help"),
+        # While typing a search, the arrows still move through the sessions.
+        Binding("down", "move(1)", "Next", id="record.next", show=False),
+        Binding("up", "move(-1)", "Previous", id="record.previous", show=False),
+        Binding("pagedown", "move(10)", "Page down", id="record.page-down", show=False),
+        Binding("pageup", "move(-10)", "Page up", id="record.page-up", show=False),
+    ]
+
+    page_size = PAGE_SIZE
+
+    def __init__(self, db_path: Path | None = None) -> None:
+        super().__init__()
+        self._db_path = db_path
+        self.index: SessionIndex | None = None
+        self.pages: SessionPages | None = None
+        self.problems: list[Problem] = []
+        self.total = 0
+        self._search_timer: Timer | None = None
+        self._last_search = 0.0
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="record-filters"):
+            with Horizontal(classes="record-filter-row"):
+                yield Input(
+                    placeholder="Search notes, setup answers and action items",
+                    id="record-search",
+                    compact=True,
+                )
+                yield Static(id="record-count")
+            with Horizontal(classes="record-filter-row"):
+                yield Select([], prompt="Any protocol", id="filter-protocol", compact=True)
+                yield Select([], prompt="Anyone", id="filter-member", compact=True)
+                yield Select([], prompt="Any role", id="filter-role", compact=True)
+                yield Input(placeholder="from YYYY-MM-DD", id="filter-since", compact=True)
+                yield Input(placeholder="to YYYY-MM-DD", id="filter-until", compact=True)
+        yield Static(id="record-problems")
+        yield SessionTable(id="record-table")
+        yield Static(id="record-preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        record = self.app.context.record
+        self.title = "Community record"
+        self.sub_title = self.app.context.community.name or record.root.name
+        self.query_one("#record-problems", Static).display = False
+        table = self.query_one(SessionTable)
+        table.set_width(self.size.width)
+        table.focus()
+        self.query_one("#record-count", Static).update(Content("reading…"))
+        self.watch(table, "scroll_y", self._scrolled, init=False)
+        self._refresh_index()
+
+    def on_unmount(self) -> None:
+        if self.index is not None:
+            self.index.close()
+            self.index = None
+
+    def on_resize(self) -> None:
+        table = self.query_one(SessionTable)
+        if table.set_width(self.size.width) and self.pages is not None:
+            table.append(self.pages.rows, self.current_filter.text)
+
+    # -- the index -----------------------------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self._db_path or default_index_path(self.app.context.record.root)
+
+    @work(thread=True, exclusive=True, group="record-index", name="refresh-index")
+    def _refresh_index(self) -> RefreshStats:
+        # The thread has its own connection (SQLite connections stay in their thread); the
+        # screen opens another once the index is up to date.
+        with SessionIndex(self.app.context.record, self.db_path) as index:
+            return index.refresh()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "refresh-index":
+            return
+        if event.state == WorkerState.SUCCESS:
+            result = event.worker.result
+            assert isinstance(result, RefreshStats)
+            self._index_ready(result.problems)
+        elif event.state == WorkerState.ERROR:
+            self.notify(
+                f"Could not read the record: {event.worker.error}",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+
+    def _index_ready(self, problems: list[Problem]) -> None:
+        self.index = SessionIndex(self.app.context.record, self.db_path)
+        self.total = self.index.count()
+        self._show_problems(problems)
+        self._fill_filters()
+        self.reload()
+
+    def _show_problems(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        banner = self.query_one("#record-problems", Static)
+        banner.display = bool(problems)
+        if not problems:
+            return
+        root = self.app.context.record.root
+        count = len(problems)
+        files = len({p.file for p in problems})
+        many = files != 1
+        title = (
+            f"⚠ {files} session file{'s' if many else ''} could not be read "
+            f"and {'are' if many else 'is'} not listed:"
+        )
+        lines = [Content.styled(title, "bold")]
+        lines += [Content("  " + describe_problem(p, root)) for p in problems[:SHOWN_PROBLEMS]]
+        if count > SHOWN_PROBLEMS:
+            lines.append(Content(f"  … and {count - SHOWN_PROBLEMS} more"))
+        banner.update(Content("\n").join(lines))
+
+    def _fill_filters(self) -> None:
+        assert self.index is not None
+        facets = self.index.facets()
+        context = self.app.context
+        protocols = dict(facets.protocols)
+        for entry in context.library:
+            protocols.setdefault(entry.id, entry.protocol.title)
+        self._set_options(
+            "#filter-protocol",
+            [(Content(title), pid) for pid, title in sorted(protocols.items(), key=_by_label)],
+        )
+        people = dict.fromkeys([*context.community.member_names, *facets.people])
+        self._set_options("#filter-member", [(Content(name), name) for name in people])
+        self._set_options("#filter-role", [(Content(name), rid) for rid, name in facets.roles])
+
+    def _set_options(self, selector: str, options: list[tuple[Content, str]]) -> None:
+        select: Select[str] = self.query_one(selector, Select)
+        with select.prevent(Select.Changed):
+            select.set_options(options)
+
+    # -- filtering -------------------------------------------------------------------------------
+    @property
+    def current_filter(self) -> SessionFilter:
+        def chosen(selector: str) -> str | None:
+            value = self.query_one(selector, Select).value
+            return value if isinstance(value, str) else None
+
+        return SessionFilter(
+            text=self.query_one("#record-search", Input).value,
+            protocol=chosen("#filter-protocol"),
+            member=chosen("#filter-member"),
+            role=chosen("#filter-role"),
+            since=self._day("#filter-since"),
+            until=self._day("#filter-until"),
+        )
+
+    def _day(self, selector: str):
+        field = self.query_one(selector, Input)
+        try:
+            day = parse_day(field.value)
+        except ValueError:
+            field.set_class(True, "-invalid")
+            return None
+        field.set_class(False, "-invalid")
+        return day
+
+    def reload(self) -> None:
+        """Fetch the first page for the current filter into the table; once it is drawn,
+        count the matches and show the selected session's preview."""
+        if self.index is None:
+            return
+        wanted = self.current_filter
+        if self.pages is not None and self.pages.filter == wanted:
+            return
+        self.pages = SessionPages(self.index, wanted, page_size=self.page_size)
+        self.query_one(SessionTable).show(self.pages.fetch_more(), wanted.text)
+        self.call_after_refresh(self._after_reload, self.pages)
+
+    def _after_reload(self, pages: SessionPages) -> None:
+        if pages is not self.pages:
+            return  # a newer search replaced it meanwhile
+        self._show_count()
+        self._show_preview()
+
+    def _show_count(self) -> None:
+        assert self.pages is not None
+        found, total = self.pages.count(), self.total
+        noun = "session" if total == 1 else "sessions"
+        text = f"{total:,} {noun}" if self.pages.filter.is_empty else f"{found:,} of {total:,}"
+        self.query_one("#record-count", Static).update(Content(text))
+
+    def _load_more(self, position: int) -> None:
+        if self.pages is None or not self.pages.needs_more(position):
+            return
+        self.query_one(SessionTable).append(self.pages.fetch_more(), self.pages.filter.text)
+
+    def _scrolled(self, scroll_y: float) -> None:
+        table = self.query_one(SessionTable)
+        self._load_more(int(scroll_y) + table.size.height)
+
+    @on(Input.Changed, "#record-search")
+    def _search_changed(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        now = time.monotonic()
+        if now - self._last_search >= SEARCH_DEBOUNCE:
+            # The first keystroke after a pause searches at once; a burst waits for quiet.
+            self._run_search()
+        else:
+            self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._run_search)
+
+    def _run_search(self) -> None:
+        self._search_timer = None
+        self._last_search = time.monotonic()
+        self.reload()
+
+    @on(Input.Changed, "#filter-since, #filter-until")
+    @on(Select.Changed)
+    def _filter_changed(self) -> None:
+        self.reload()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.query_one(SessionTable).focus()
+
+    # -- the cursor ------------------------------------------------------------------------------
+    @property
+    def selected(self) -> SessionRow | None:
+        table = self.query_one(SessionTable)
+        if self.pages is None or not self.pages.rows or table.row_count == 0:
+            return None
+        return self.pages.rows[min(table.cursor_row, len(self.pages.rows) - 1)]
+
+    @on(DataTable.RowHighlighted, "#record-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._load_more(event.cursor_row)
+        self._show_preview()
+
+    @on(DataTable.RowSelected, "#record-table")
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    def _show_preview(self) -> None:
+        preview = self.query_one("#record-preview", Static)
+        row = self.selected
+        if row is None:
+            nothing = "No sessions match." if self.total else "No sessions in the record yet."
+            preview.update(Content(nothing))
+            return
+        query = self.pages.filter.text if self.pages else ""
+        focus = " ".join(row.focus.split())
+        parts = [highlighted(focus, query)] if focus else [Content("(no focusing question)")]
+        if query.strip():
+            try:
+                record = self.app.context.record.load_session(row.path)
+            except (FileProblems, OSError):
+                record = None
+            if record is not None:
+                text, spans = session_snippet(record, query, width=max(40, self.size.width - 4))
+                if text:
+                    match = Content(text)
+                    for start, end in spans:
+                        match = match.stylize("bold $text on $warning-muted", start, end)
+                    parts.append(Content.styled("match: ", "$text-muted") + match)
+        preview.update(Content("\n").join(parts))
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_open(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        try:
+            record = self.app.context.record.load_session(row.path)
+        except FileProblems as exc:
+            root = self.app.context.record.root
+            message = "\n".join(describe_problem(p, root) for p in exc.problems)
+            self.notify(message, title="Cannot open", severity="error", markup=False, timeout=10)
+            return
+        from .record_detail import RecordDetailScreen
+
+        self.app.push_screen(RecordDetailScreen(row.path, record, self.pages.filter.text))
+
+    def action_move(self, rows: int) -> None:
+        table = self.query_one(SessionTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + rows)))
+
+    def action_focus_search(self) -> None:
+        self.query_one("#record-search", Input).focus()
+
+    def action_clear_filters(self) -> None:
+        for selector in ("#record-search", "#filter-since", "#filter-until"):
+            with self.query_one(selector, Input).prevent(Input.Changed):
+                self.query_one(selector, Input).value = ""
+        for select in self.query(Select):
+            with select.prevent(Select.Changed):
+                select.clear()
+        self.reload()
+
+    def action_back(self) -> None:
+        if isinstance(self.focused, Input):
+            self.query_one(SessionTable).focus()
+            return
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.go_home()  # opened straight from the command line: home is not built yet
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open":
+            return self.selected is not None
+        return True
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """Commands for the command palette while this screen is shown."""
+        yield SystemCommand("Search the record", "Full-text search", self.action_focus_search)
+        yield SystemCommand("Clear filters", "Show every session", self.action_clear_filters)
+        if self.selected is not None:
+            yield SystemCommand("Open session", "Read the selected session", self.action_open)
+
+
+def _by_label(item: tuple[str, str]) -> str:
+    return item[1].casefold()

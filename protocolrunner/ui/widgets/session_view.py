@@ -1,0 +1,169 @@
+"""One recorded session laid out for reading, with search matches highlighted.
+
+Every piece of recorded text becomes ``Content(text)`` (never markup); matches are styled by the
+character spans ``core.browse.match_spans`` finds, so ``[bold]`` in a note shows as typed.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from ...core.browse import match_spans
+from ...core.describe import format_duration
+from ...core.models import SessionRecord
+
+MATCH_STYLE = "bold $text on $warning-muted"
+LABEL_STYLE = "bold"
+HEADING_STYLE = "bold $accent"
+ACTION_MARKS = {"open": "☐", "carried": "↻", "done": "☑", "dropped": "✗"}
+
+
+def highlighted(text: str, query: str, style: str = "") -> Content:
+    content = Content.styled(text, style) if style else Content(text)
+    for start, end in match_spans(text, query):
+        content = content.stylize(MATCH_STYLE, start, end)
+    return content
+
+
+def _block(text: str, query: str, indent: str = "  ") -> list[Content]:
+    """Multi-line text, each line indented, matches highlighted line by line."""
+    return [Content(indent) + highlighted(line, query) for line in text.strip().splitlines()]
+
+
+def _when(record: SessionRecord) -> str:
+    start, end = record.started, record.ended
+    return f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M}–{end:%H:%M}"
+
+
+def _action_state(action) -> str:
+    # ``state`` arrives with follow-through (format 2); older models only know ``done``.
+    return getattr(action, "state", "done" if action.done else "open")
+
+
+def session_content(record: SessionRecord, query: str = "") -> Content:
+    """The whole session as one piece of content: title, people, steps, actions, reflection."""
+    lines: list[Content] = []
+
+    def heading(text: str) -> None:
+        if lines:
+            lines.append(Content(""))
+        lines.append(Content.styled(text, HEADING_STYLE))
+
+    lines.append(
+        Content.assemble(
+            Content.styled(record.protocol.title, "bold $accent"), Content(f"  {_when(record)}")
+        )
+    )
+    planned = sum(step.planned_seconds for step in record.steps)
+    status = "completed" if record.status == "completed" else "ended early"
+    lines.append(
+        Content.styled(
+            f"{format_duration(record.actual_seconds)} (planned {format_duration(planned)}) · "
+            f"{status}",
+            "$text-muted",
+        )
+    )
+    if record.community:
+        lines.append(Content.styled(record.community, "$text-muted"))
+    answered = [item for item in record.setup if item.answer.strip()]
+    lead = next((s for s in answered if s.id == "focus"), answered[0] if answered else None)
+    if lead is not None:
+        heading(lead.label)
+        lines += _block(lead.answer, query)
+
+    heading("People")
+    if record.attendees:
+        lines.append(
+            Content.assemble(
+                Content.styled("Present: ", LABEL_STYLE),
+                highlighted(", ".join(record.attendees), query),
+            )
+        )
+    for role in record.roles:
+        if role.people:
+            lines.append(
+                Content.assemble(
+                    Content.styled(f"{role.name}: ", LABEL_STYLE),
+                    highlighted(", ".join(role.people), query),
+                )
+            )
+
+    others = [item for item in answered if item is not lead]
+    if others:
+        heading("Setup")
+        for item in others:
+            lines.append(Content.styled(item.label, LABEL_STYLE))
+            lines += _block(item.answer, query)
+
+    heading("Steps")
+    for number, step in enumerate(record.steps, 1):
+        timing = f"planned {format_duration(step.planned_seconds)}"
+        timing += f" · actual {format_duration(step.actual_seconds)}"
+        if step.extended_seconds:
+            sign = "+" if step.extended_seconds > 0 else "-"
+            timing += f" · {sign}{format_duration(abs(step.extended_seconds))} given"
+        if step.skipped:
+            timing += " · skipped"
+        over = step.actual_seconds > step.planned_seconds
+        lines.append(
+            Content.assemble(
+                Content.styled(f"{number}. ", LABEL_STYLE),
+                Content.styled(step.title, LABEL_STYLE),
+                Content("  "),
+                Content.styled(timing, "$warning" if over else "$text-muted"),
+            )
+        )
+        for note in step.notes:
+            if note.text.strip():
+                lines.append(Content.styled(f"   {note.label}", "italic $text-muted"))
+                lines += _block(note.text, query, indent="     ")
+
+    if record.actions:
+        heading("Action items")
+        for action in record.actions:
+            state = _action_state(action)
+            owner = highlighted(action.owner, query)
+            lines.append(
+                Content.assemble(
+                    Content(f"{ACTION_MARKS.get(state, '·')} "),
+                    highlighted(action.text, query),
+                    *((Content(" — "), owner) if action.owner else ()),
+                    Content.styled(f"  ({state})", "$text-muted") if state != "open" else "",
+                )
+            )
+
+    if record.reflection.strip():
+        heading("Reflection")
+        lines += _block(record.reflection, query)
+    return Content("\n").join(lines)
+
+
+class SessionView(VerticalScroll, can_focus=True):
+    """A scrollable, read-only view of one session."""
+
+    DEFAULT_CSS = """
+    SessionView {
+        height: 1fr;
+        padding: 0 2;
+    }
+    SessionView > Static {
+        width: 1fr;
+    }
+    """
+
+    def __init__(self, record: SessionRecord, query: str = "", *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.record = record
+        self.query_text = query
+
+    def compose(self) -> ComposeResult:
+        yield Static(session_content(self.record, self.query_text), id="session-text")
+
+    @property
+    def matches(self) -> int:
+        """How many search matches are highlighted."""
+        text = session_content(self.record, self.query_text)
+        return sum(1 for span in text.spans if span.style == MATCH_STYLE)
