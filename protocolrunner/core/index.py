@@ -462,19 +462,27 @@ class SessionIndex:
         where, params = self._where(text, protocol, member, role, since, until, ref)
         snippet = "''"
         if snippets and text and fts_query(text):
+            # A snippet is a search of its own: made in the outer query, only for the rows
+            # the limit keeps, not for every match (seconds on a large record).
             snippet = (
                 "(SELECT snippet(fts, -1, char(2), char(3), '…', 12) FROM fts "
-                "WHERE fts MATCH ? AND fts.rowid = s.rowid)"
+                "WHERE fts MATCH ? AND fts.rowid = s.rid)"
             )
             params = [fts_query(text), *params]
+        order = " ORDER BY started DESC, id"
+        inner = (
+            "SELECT s.rowid AS rid, s.path, s.id, s.started, s.protocol_id, s.protocol_title, "
+            "s.presenters, s.focus, s.planned, s.actual, s.status, s.attendees "
+            f"FROM sessions s{where}{order}"
+        )
+        if limit is not None:
+            inner += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
         sql = (
             "SELECT s.path, s.id, s.started, s.protocol_id, s.protocol_title, s.presenters, "
             f"s.focus, s.planned, s.actual, s.status, s.attendees, {snippet} "
-            f"FROM sessions s{where} ORDER BY s.started DESC, s.id"
+            f"FROM ({inner}) s{order}"
         )
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += [limit, offset]
         return [
             SessionRow(
                 Path(r[0]),
