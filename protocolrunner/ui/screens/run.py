@@ -22,9 +22,13 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from ...core.describe import format_duration, people_phrase
 from ...core.engine import Session, SessionError, State
+from ...core.protocol import CaptureField
 from ..widgets.countdown import Countdown
 from ..widgets.notes import NoteEditor, NotesPanel
 from ..widgets.plan import PlanView
+
+TURN_NOTE = "turn_"
+"""Note boxes with ids ``turn_<k>`` hold the note on turn k of a step taken in turns."""
 
 WAKE_MARGIN = 0.01
 """Seconds to wake after a second is due, so the new value is there to show."""
@@ -74,6 +78,7 @@ class RunScreen(Screen):
         self._last_key: tuple[object, ...] | None = None
         self._wake: Timer | None = None
         self._texts: dict[str, str] = {}
+        self._notes_turn: tuple[int, int] | None = None
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -117,6 +122,7 @@ class RunScreen(Screen):
         run = s.current
         step = run.step
         self._shown_step = s.index
+        self._notes_turn = (s.index, run.turn)  # the notes are shown below, with the step's
         self.query_one("#step-heading", Static).update(
             Content.assemble(
                 (f"Step {s.index + 1} of {len(s.runs)}", "bold"),
@@ -209,6 +215,9 @@ class RunScreen(Screen):
                 )
             )
         turn_widget.update(Content("\n").join(lines))
+        if self._notes_turn != (s.index, run.turn):
+            self._notes_turn = (s.index, run.turn)
+            self.call_later(self._show_notes)  # the box for this turn's note
 
     def _speakers_line(self) -> Content:
         speakers = self.session.speakers()
@@ -220,6 +229,17 @@ class RunScreen(Screen):
         s = self.session
         area = self.query_one("#notes-area", VerticalScroll)
         fields = [(s.index, f, s.note(s.index, f.id)) for f in s.current.step.capture]
+        turn = s.current.current_turn
+        if turn is not None:
+            # The turn's own box first. Its id has an underscore, which no protocol's note id
+            # can (ids are slugs), so the two never collide.
+            label = f"On {turn.name}'s turn" + (f" ({turn.label})" if turn.label else "")
+            field = CaptureField.model_construct(
+                id=f"{TURN_NOTE}{s.current.turn}",
+                label=label,
+                help=f"What {turn.name} said that is worth keeping",
+            )
+            fields.insert(0, (s.index, field, turn.note))
         had_focus = isinstance(self.focused, NoteEditor)
         # The old editors must be gone before the new ones (which may share ids) arrive.
         await area.remove_children()
@@ -292,7 +312,11 @@ class RunScreen(Screen):
     # -- notes -------------------------------------------------------------------------------
     @on(NotesPanel.Changed)
     def _note_changed(self, event: NotesPanel.Changed) -> None:
-        self.session.set_note(event.step_index, event.field_id, event.text)
+        if event.field_id.startswith(TURN_NOTE):
+            turn = int(event.field_id.removeprefix(TURN_NOTE))
+            self.session.set_turn_note(event.step_index, turn, event.text)
+        else:
+            self.session.set_note(event.step_index, event.field_id, event.text)
         self.app.save_journal(self.session, self.protocol_sha256)
 
     def action_focus_notes(self) -> None:
