@@ -35,6 +35,11 @@ class NoteEditor(TextArea):
         # Protocol text is never markup: Content keeps brackets literal in the border too.
         self.border_title = Content(field.label)
 
+    def on_mount(self) -> None:
+        # A box that already holds notes (back a step, a resumed session, the summary) goes on
+        # where they stopped: typing must not land in front of what was written before.
+        self.move_cursor(self.document.end)
+
 
 class NotesPanel(Vertical):
     """One editor per capture field of a step; says so when a step keeps no notes."""

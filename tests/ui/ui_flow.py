@@ -1,0 +1,224 @@
+"""Helpers shared by the Pilot end-to-end tests: drive the app with the keyboard, read widgets.
+
+Nothing here sleeps or reads the wall clock: time moves only with ``clock.advance`` and the run
+screen is asked to read it with ``tick``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Digits, OptionList, Select, SelectionList, TextArea
+
+from protocolrunner.ui.screens.home import HomeScreen
+from protocolrunner.ui.screens.run import RunScreen
+from protocolrunner.ui.screens.setup import SetupScreen
+from protocolrunner.ui.widgets.countdown import Countdown
+
+BUNDLED = Path(__file__).resolve().parent.parent.parent / "protocols"
+GUEST = "Zoe Guest"
+
+
+def _mentions_turns(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(str(k).startswith("turn") or _mentions_turns(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_mentions_turns(v) for v in value)
+    return False
+
+
+def bundled_ids_without_turns() -> list[str]:
+    """Ids of the bundled protocols whose steps have no turn-taking."""
+    ids = []
+    for path in sorted(BUNDLED.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if not _mentions_turns(data):
+            ids.append(data["id"])
+    return ids
+
+
+async def settle(pilot: Pilot, times: int = 3) -> None:
+    for _ in range(times):
+        await pilot.pause()
+
+
+async def tick(pilot: Pilot) -> None:
+    """Let the run screen read the (fake) clock now, as its poll timer would."""
+    screen = pilot.app.screen
+    assert isinstance(screen, RunScreen), screen
+    screen.tick()
+    await pilot.pause()
+
+
+async def advance(pilot: Pilot, clock, seconds: float) -> None:
+    clock.advance(seconds)
+    await tick(pilot)
+
+
+def key_event(ch: str) -> events.Key:
+    """The Key event a terminal sends for the character ``ch`` (as ``Pilot.press`` builds it)."""
+    if ch == "\n":
+        return events.Key("enter", "\r")
+    key = ch
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(
+            _get_unicode_name_from_key(REPLACED_KEYS.get(key, key))
+        )
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    """Type ``text`` into whatever has focus, as a fast typist would (a newline is Enter).
+
+    Each character goes through the real key path (driver, priority bindings, the focused
+    widget, then the other bindings), like ``pilot.press``; only the wait for the app to go
+    idle after every single key is left out, as it makes long notes very slow to type.
+    """
+    app = pilot.app
+    driver = app._driver
+    assert driver is not None
+    for ch in text:
+        event = key_event(ch)
+        event.set_sender(app)
+        driver.send_message(event)
+    await pilot.pause()
+    await pilot.pause()
+
+
+def countdown_text(screen: Widget) -> str:
+    return str(screen.query_one("#countdown-digits", Digits).value)
+
+
+def countdown(screen: Widget) -> Countdown:
+    return screen.query_one(Countdown)
+
+
+async def pick_protocol(pilot: Pilot, protocol_id: str) -> SetupScreen:
+    """On the home screen, move the highlight to ``protocol_id`` with the arrow keys, Enter."""
+    home = pilot.app.screen
+    assert isinstance(home, HomeScreen)
+    library = home.query_one("#library", OptionList)
+    assert pilot.app.focused is library
+    await pilot.press("home")
+    for _ in range(len(home.entries)):
+        if home.selected is not None and home.selected.id == protocol_id:
+            break
+        await pilot.press("down")
+    assert home.selected is not None and home.selected.id == protocol_id
+    await pilot.press("enter")
+    await settle(pilot)
+    setup = pilot.app.screen
+    assert isinstance(setup, SetupScreen), setup
+    assert setup.protocol.id == protocol_id
+    return setup
+
+
+async def answer_setup(pilot: Pilot, setup: SetupScreen, answers: dict[str, str]) -> None:
+    """Type each answer into its field (Input or TextArea), focusing it first."""
+    for question_id, text in answers.items():
+        field = setup.query_one(f"#setup-{question_id}")
+        field.focus()
+        await pilot.pause()
+        await type_text(pilot, text)
+        value = field.text if isinstance(field, TextArea) else field.value
+        assert value == text
+
+
+async def untick(pilot: Pilot, setup: SetupScreen, names: list[str]) -> None:
+    """Untick members in the attendance list with the arrow keys and space."""
+    attendance = setup.query_one("#attendees", SelectionList)
+    attendance.focus()
+    await pilot.pause()
+    values = [attendance.get_option_at_index(i).value for i in range(attendance.option_count)]
+    for name in names:
+        target = values.index(name)
+        # The shorter way there: down from the top, or up from the bottom.
+        if target <= len(values) // 2:
+            await pilot.press("home", *["down"] * target)
+        else:
+            await pilot.press("end", *["up"] * (len(values) - 1 - target))
+        assert attendance.highlighted == target
+        await pilot.press("space")
+    await pilot.pause()
+    for name in names:
+        assert name not in attendance.selected
+
+
+async def add_guest(pilot: Pilot, setup: SetupScreen, name: str) -> None:
+    guest = setup.query_one("#guest")
+    guest.focus()
+    await pilot.pause()
+    await type_text(pilot, name)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert name in setup.present
+
+
+async def pick_role(pilot: Pilot, setup: SetupScreen, role_id: str, name: str) -> None:
+    """Choose ``name`` for the first slot of ``role_id`` with the keyboard (Enter, arrows)."""
+    select = setup.query_one(f"#role-{role_id}-0", Select)
+    select.focus()
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+    # The overlay lists "nobody" first, then the people present in order.
+    target = setup.present.index(name) + 1
+    last = len(setup.present)
+    if target <= last // 2:
+        await pilot.press("home", *["down"] * target)
+    else:
+        await pilot.press("end", *["up"] * (last - target))
+    await pilot.press("enter")
+    await settle(pilot)
+    assert select.value == name
+
+
+async def start_session(
+    pilot: Pilot,
+    protocol_id: str,
+    *,
+    answers: dict[str, str] | None = None,
+    absent: tuple[str, ...] = (),
+    guests: tuple[str, ...] = (),
+) -> RunScreen:
+    """Home -> setup (required answers typed) -> ctrl+s -> the run screen."""
+    await settle(pilot)
+    setup = await pick_protocol(pilot, protocol_id)
+    if answers is None:
+        answers = {q.id: f"Answer to {q.label}" for q in setup.protocol.setup if q.required}
+    await answer_setup(pilot, setup, answers)
+    if absent:
+        await untick(pilot, setup, list(absent))
+    for guest in guests:
+        await add_guest(pilot, setup, guest)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    run = pilot.app.screen
+    assert isinstance(run, RunScreen), run
+    return run
+
+
+def plain(widget: Widget) -> str:
+    """The text a widget shows, as plain text (styles dropped, markup never interpreted)."""
+    from textual.content import Content
+
+    visual = widget.render()
+    if isinstance(visual, Content):
+        return visual.plain
+    if isinstance(visual, str):
+        return visual
+    plain_text = getattr(visual, "plain", None)
+    if plain_text is not None:
+        return str(plain_text)
+    raise TypeError(f"cannot read the text of {widget!r} ({type(visual)})")
