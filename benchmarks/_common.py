@@ -194,3 +194,14 @@ def run_child(
             text = errors.read().decode(errors="replace") or output.decode(errors="replace")
             raise ChildFailed(f"{spec['app']} child exited with {code}:\n{text[-3000:]}")
     return marks
+
+
+def machine_line(pty: bool, size: tuple[int, int]) -> str:
+    """What the figures were measured on, for the first line of a benchmark's output."""
+    from importlib.metadata import version
+
+    where = "in a pseudo-terminal" if pty else "headless"
+    return (
+        f"python {sys.version.split()[0]} on {sys.platform}; {os.cpu_count()} CPUs; "
+        f"textual {version('textual')}; apps {where} at {size[0]}x{size[1]}"
+    )

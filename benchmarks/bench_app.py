@@ -32,7 +32,6 @@ It prints numbers only; nothing here asserts on timings.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -227,18 +226,13 @@ def print_cpu(results: dict, seconds: float) -> None:
 def main() -> None:
     import argparse
     import tempfile
-    from importlib.metadata import version
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60, metavar="N", help="CPU window (60)")
     parser.add_argument("--runs", type=int, default=RUNS, metavar="N", help=f"start-ups ({RUNS})")
     parser.add_argument("--pty", action="store_true", help="run the apps in a pseudo-terminal")
     args = parser.parse_args()
-    where = "in a pseudo-terminal" if args.pty else "headless"
-    print(
-        f"python {sys.version.split()[0]} on {sys.platform}; {os.cpu_count()} CPUs; "
-        f"textual {version('textual')}; apps {where} at {SIZE[0]}x{SIZE[1]}"
-    )
+    print(_common.machine_line(args.pty, SIZE))
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         work = Path(tmp)
         env = isolate(work / "home")

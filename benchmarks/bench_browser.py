@@ -26,7 +26,6 @@ It prints numbers only; nothing here asserts on timings.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ from _common import (  # noqa: E402
     ChildFailed,
     bare_app,
     isolate,
+    machine_line,
     marker,
     run_child,
     watch_first_frame,
@@ -270,7 +270,6 @@ def print_search(found: dict[str, list[float]]) -> None:
 def main() -> None:
     import argparse
     import tempfile
-    from importlib.metadata import version
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=10_000, metavar="N", help="(10000)")
@@ -278,11 +277,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=RUNS, metavar="N", help=f"start-ups ({RUNS})")
     parser.add_argument("--pty", action="store_true", help="run the apps in a pseudo-terminal")
     args = parser.parse_args()
-    where = "in a pseudo-terminal" if args.pty else "headless"
-    print(
-        f"python {sys.version.split()[0]} on {sys.platform}; {os.cpu_count()} CPUs; "
-        f"textual {version('textual')}; apps {where} at {SIZE[0]}x{SIZE[1]}"
-    )
+    print(machine_line(args.pty, SIZE))
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp:
         work = Path(tmp)
         env = isolate(work / "home")

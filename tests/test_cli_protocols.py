@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from bundled import BUNDLED_DIR, BUNDLED_IDS
 
 from protocolrunner import __version__
 from protocolrunner.cli import main
@@ -18,18 +19,6 @@ from protocolrunner.core.describe import format_minutes, total_minutes
 from protocolrunner.core.library import load_protocol_file
 
 REPO = Path(__file__).resolve().parent.parent
-BUNDLED_DIR = REPO / "protocols"
-BUNDLED_IDS = [
-    "atlas-looking-at-data",
-    "chalk-talk",
-    "charrette",
-    "consultancy",
-    "final-word",
-    "microlabs",
-    "peeling-the-onion",
-    "success-analysis",
-    "tuning",
-]
 PROBLEM_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<rest>.+)$")
 
 
@@ -346,17 +335,9 @@ def test_python_m_protocolrunner_list(tmp_path):
         timeout=60,
     )
     assert (result.returncode, result.stderr) == (0, "")
-    assert [line.split()[0] for line in result.stdout.splitlines() if line[:1] != " "] == [
-        "atlas-looking-at-data",
-        "chalk-talk",
-        "charrette",
-        "consultancy",
-        "final-word",
-        "microlabs",
-        "peeling-the-onion",
-        "success-analysis",
-        "tuning",
-    ]
+    assert [
+        line.split()[0] for line in result.stdout.splitlines() if line[:1] != " "
+    ] == BUNDLED_IDS
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from bundled import BUNDLED_DIR, BUNDLED_IDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,18 +32,6 @@ from protocolrunner.core.library import (
 )
 from protocolrunner.core.problems import FileProblems, Problem
 
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "protocols"
-BUNDLED_IDS = [
-    "atlas-looking-at-data",
-    "chalk-talk",
-    "charrette",
-    "consultancy",
-    "final-word",
-    "microlabs",
-    "peeling-the-onion",
-    "success-analysis",
-    "tuning",
-]
 FUZZED_IDS = ["atlas-looking-at-data", "consultancy", "tuning", "chalk-talk"]
 """The files the mutation test below mangles: together they use every key (Chalk Talk adds
 `warn_seconds` and a group size with no maximum); mangling every bundled file
