@@ -7,6 +7,7 @@ import functools
 import os
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from protocolrunner.core.scaffold import render, starter
@@ -136,3 +137,27 @@ async def test_walk_through_every_step_and_back(make_app, tmp_path: Path, clock)
         assert isinstance(app.screen, PreviewScreen)
         # The rehearsal wrote nothing to the record.
         assert not list((tmp_path / "record" / "sessions").rglob("*ours*"))
+
+
+BUNDLED = sorted((Path(__file__).resolve().parent.parent.parent / "protocols").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+@sync
+async def test_every_bundled_protocol_previews_and_walks(make_app, path: Path) -> None:
+    app = make_app(preview=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        title = screen.entry.protocol.title
+        assert text_of(screen, "#preview-status").startswith(f"Valid · {title}")
+        await pilot.press("enter")
+        run = app.screen
+        assert isinstance(run, RunScreen)
+        for step in run.session.protocol.steps:
+            assert text_of(run, "#step-title") == step.title
+            if run.session.current.turns:  # a step in turns: someone's turn, by name
+                assert text_of(run, "#speakers").startswith("Now: ")
+            await pilot.press("f8")
+            while run.session.current.turn:  # the rest of the turns
+                await pilot.press("f8")
+            await pilot.pause()

@@ -35,6 +35,11 @@ async def _final_word(make_app, clock, monkeypatch) -> None:
         assert plain(run.query_one("#speakers")).startswith(f"Now: {people[0]}")
         assert f"Next: {people[1]}" in plain(run.query_one("#speakers"))
         assert countdown_text(run) == "03:00"  # the leader's three minutes, not the step's
+        total = len(people) * (3 + len(people) - 1 + 1)
+        turns_left = len(step.turns) - 1
+        assert plain(run.query_one("#turn-step")) == (
+            f"Whole step: 0 of {total} min used · {turns_left} turns to go"
+        )
 
         # Shuffle before the second turn: a new order, still everyone.
         await pilot.press("o")
@@ -77,6 +82,7 @@ async def _final_word(make_app, clock, monkeypatch) -> None:
             await pilot.press("f8")
             await settle(pilot)
         assert "Last turn of this step." in plain(run.query_one("#speakers"))
+        assert plain(run.query_one("#turn-step")).endswith("· 0 turns to go")
         await advance(pilot, clock, 50)
         await pilot.press("f8")  # after the last turn: the next step
         await settle(pilot)

@@ -90,6 +90,7 @@ class RunScreen(Screen):
                 yield Countdown(id="countdown")
                 yield Static(id="step-title")
                 yield Static(id="turn")
+                yield Static(id="turn-step")
                 yield Static(id="focus")
                 yield Static(id="speakers")
                 yield Static(id="silent")
@@ -266,7 +267,14 @@ class RunScreen(Screen):
         # The plan and totals move by the minute: the countdown is where the seconds are.
         elapsed = s.total_elapsed()
         end = s.projected_end()
-        key = (state, s.index, int(elapsed // 60), f"{end:%H:%M}", self.app.context.bell)
+        key = (
+            state,
+            s.index,
+            s.current.turn,
+            int(elapsed // 60),
+            f"{end:%H:%M}",
+            self.app.context.bell,
+        )
         if key != self._last_key:
             self._last_key = key
             self._show_progress(elapsed, end)
@@ -286,6 +294,18 @@ class RunScreen(Screen):
 
     def _show_progress(self, elapsed: float, end: datetime) -> None:
         s = self.session
+        run = s.current
+        turn_step = self.query_one("#turn-step", Static)
+        turn_step.set_class(not run.turns, "-empty")
+        if run.turns:
+            # The big countdown is the turn's; the whole step's time is here, by the minute.
+            used, budget = int(s.elapsed() // 60), math.ceil(run.budget / 60)
+            left = len(run.turns) - run.turn - 1
+            self._update_text(
+                "#turn-step",
+                f"Whole step: {used} of {budget} min used · "
+                f"{left} turn{'' if left == 1 else 's'} to go",
+            )
         self.query_one(PlanView).show(s)
         total = sum(run.budget for run in s.runs)
         self.query_one(ProgressBar).update(total=max(total, 1), progress=min(elapsed, total))
