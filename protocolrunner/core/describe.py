@@ -44,8 +44,13 @@ def step_minutes(protocol: Protocol, step: Step, people: int | None = None) -> s
     return f"about {format_minutes(protocol.step_seconds(step, present))} for {present} people"
 
 
+def varies_with_group(protocol: Protocol) -> bool:
+    """Whether the protocol's length depends on how many people come (turns by person)."""
+    return any(step.turns is not None and step.turns.seats is None for step in protocol.steps)
+
+
 def total_minutes(protocol: Protocol, people: int | None = None) -> str:
-    if all(step.turns is None or step.turns.seats for step in protocol.steps):
+    if not varies_with_group(protocol):
         return format_minutes(protocol.seconds)
     present = protocol.typical_size if people is None else people
     return f"about {format_minutes(protocol.seconds_for(present))} for {present} people"

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...core.describe import format_minutes
+from ...core.describe import format_minutes, varies_with_group
 from ...core.journal import JournalEntry
 from ...core.library import LibraryEntry
 from ..widgets.followthrough import FollowThrough
@@ -78,7 +78,7 @@ class HomeScreen(Screen):
         options.clear_options()
         for entry in self.entries:
             p = entry.protocol
-            about = "~" if p.has_turns else ""  # steps in turns: it depends on the group
+            about = "~" if varies_with_group(p) else ""  # turns: it depends on the group
             label = Content.assemble(
                 (p.title, "bold"),
                 "\n",

@@ -98,6 +98,12 @@ class SetupScreen(Screen):
                     else:
                         yield Input(id=f"setup-{question.id}", placeholder=question.label)
             yield Label(Content.styled("Who is here", "bold $accent"), classes="section")
+            if not self.attendees:
+                yield Static(
+                    "The community has no members yet: type the name of each person here "
+                    "below (add members for next time with o, Community, on the home screen).",
+                    id="no-members",
+                )
             yield SelectionList[str](
                 *[Selection(Content(name), name, True) for name in self.attendees],
                 id="attendees",
