@@ -205,3 +205,17 @@ def machine_line(pty: bool, size: tuple[int, int]) -> str:
         f"python {sys.version.split()[0]} on {sys.platform}; {os.cpu_count()} CPUs; "
         f"textual {version('textual')}; apps {where} at {size[0]}x{size[1]}"
     )
+
+
+def median_seconds(action: Callable[[], object], runs: int, warm_up: int = 0) -> float:
+    """The median wall time of ``runs`` calls of ``action``, after ``warm_up`` unmeasured ones."""
+    import statistics
+
+    for _ in range(warm_up):
+        action()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

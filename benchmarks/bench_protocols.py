@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import median_seconds  # noqa: E402
 
 from protocolrunner.core.library import EXTRA, Source, load_library  # noqa: E402
 
@@ -32,17 +33,6 @@ BUNDLED_DIR = REPO / "protocols"
 FILES = 500
 LOAD_RUNS = 5
 PROCESS_RUNS = 7
-
-
-def median_seconds(action: Callable[[], object], runs: int, warm_up: int = 0) -> float:
-    for _ in range(warm_up):
-        action()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def write_copies(folder: Path, count: int) -> None:

@@ -28,12 +28,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import median_seconds  # noqa: E402
 
 BUILD_RUNS = 5
 REFRESH_RUNS = 11
@@ -49,17 +51,6 @@ MEMBER = "Ana Souza"
 
 Row = tuple[str, float | None, float | None, str]
 """(what, seconds or None for a heading, target seconds or None, note)."""
-
-
-def median_seconds(action: Callable[[], object], runs: int, warm_up: int = 0) -> float:
-    for _ in range(warm_up):
-        action()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def isolate(home: Path) -> None:
