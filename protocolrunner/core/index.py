@@ -460,15 +460,6 @@ class SessionIndex:
     ) -> list[SessionRow]:
         db = self._connect()
         where, params = self._where(text, protocol, member, role, since, until, ref)
-        snippet = "''"
-        if snippets and text and fts_query(text):
-            # A snippet is a search of its own: made in the outer query, only for the rows
-            # the limit keeps, not for every match (seconds on a large record).
-            snippet = (
-                "(SELECT snippet(fts, -1, char(2), char(3), '…', 12) FROM fts "
-                "WHERE fts MATCH ? AND fts.rowid = s.rid)"
-            )
-            params = [fts_query(text), *params]
         order = " ORDER BY started DESC, id"
         inner = (
             "SELECT s.rowid AS rid, s.path, s.id, s.started, s.protocol_id, s.protocol_title, "
@@ -478,11 +469,20 @@ class SessionIndex:
         if limit is not None:
             inner += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        sql = (
-            "SELECT s.path, s.id, s.started, s.protocol_id, s.protocol_title, s.presenters, "
-            f"s.focus, s.planned, s.actual, s.status, s.attendees, {snippet} "
-            f"FROM ({inner}) s{order}"
+        columns = (
+            "s.path, s.id, s.started, s.protocol_id, s.protocol_title, s.presenters, "
+            "s.focus, s.planned, s.actual, s.status, s.attendees"
         )
+        if snippets and text and fts_query(text):
+            # One full-text search for the snippets of every row the limit keeps (every row
+            # already matches it), rather than a search per row.
+            sql = (
+                f"SELECT {columns}, snippet(fts, -1, char(2), char(3), '…', 12) "
+                f"FROM ({inner}) s JOIN fts ON fts.rowid = s.rid WHERE fts MATCH ?{order}"
+            )
+            params = [*params, fts_query(text)]
+        else:
+            sql = f"SELECT {columns}, '' FROM ({inner}) s{order}"
         return [
             SessionRow(
                 Path(r[0]),
