@@ -108,6 +108,9 @@ class RunScreen(Screen):
     def on_mount(self) -> None:
         if self.session.state is State.NOT_STARTED:
             self.session.start()
+        elif self.session.display_remaining() <= 0:
+            # A resumed session already over time rang before it was interrupted.
+            self._signalled.add((self.session.index, self.session.current.turn))
         self.app.save_journal(self.session, self.protocol_sha256, force=True)
         self.show_step()
         self.tick()
