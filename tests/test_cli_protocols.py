@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from bundled import BUNDLED_DIR, BUNDLED_IDS
+from support import BUNDLED_DIR, BUNDLED_IDS
 
 from protocolrunner import __version__
 from protocolrunner.cli import main

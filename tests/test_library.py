@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
-import signal
 import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
-from bundled import BUNDLED_DIR, BUNDLED_IDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import BUNDLED_DIR, BUNDLED_IDS, time_limit
 
 from protocolrunner.core import paths
 from protocolrunner.core.library import (
@@ -400,26 +398,6 @@ REPLACEMENT_CHARS = '"=[]{}#\\\n0a-x\x00é'
 KEY_NAMES = ["id", "title", "minute", "speaker", "roles", "x", "rest", "count", "Min"]
 NUMBER = re.compile(r"(?<=[=\[, ])\s*-?\d+(\.\d+)?\b")
 KEY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=", re.M)
-
-
-class TookTooLong(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float):
-    """Fail (instead of hanging the suite) when the block runs longer than ``seconds``."""
-
-    def expire(signum, frame):
-        raise TookTooLong(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @st.composite

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import string
 import textwrap
 import tomllib
@@ -12,6 +10,7 @@ import pytest
 import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import time_limit
 
 from protocolrunner.core.tomlpos import key_positions, locate
 
@@ -20,26 +19,6 @@ def positions(text: str) -> dict:
     text = textwrap.dedent(text)
     tomllib.loads(text)  # the scanner only ever sees documents tomllib accepted
     return key_positions(text)
-
-
-class TookTooLong(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float):
-    """Fail (instead of hanging the suite) when the block runs longer than ``seconds``."""
-
-    def expire(signum, frame):
-        raise TookTooLong(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # -- plain keys and tables -----------------------------------------------------------------------

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import os
 from pathlib import Path
 
 import pytest
 from textual.widgets import Static
+from ui_flow import sync
 
 from protocolrunner.core.scaffold import render, starter
 from protocolrunner.ui.screens.preview import PreviewScreen
 from protocolrunner.ui.screens.run import RunScreen
 from protocolrunner.ui.screens.summary import SummaryScreen
-
-
-def sync(test):
-    """Run an async test body (the suite has no async plugin)."""
-
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 def text_of(screen, selector: str) -> str:

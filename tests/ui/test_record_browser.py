@@ -3,16 +3,14 @@ broken files, and names and notes that look like markup."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
+from ui_flow import sync
 
 from protocolrunner.cli import main
 from protocolrunner.core.export import session_markdown
@@ -30,16 +28,6 @@ KIM = "[bold]Kim"
 LEE = "[$error]Lee [/]"
 MARKUP_FOCUS = "Why does [link=x]this[/link] happen [/] to [b]us?"
 MARKUP_NOTE = "Try [red]waiting[/red] longer [/"
-
-
-def sync(test: Callable[..., Coroutine]) -> Callable[..., None]:
-    """Run an async test with ``asyncio.run`` (the suite has no async plugin)."""
-
-    @functools.wraps(test)
-    def run(*args, **kwargs) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 async def open_browser(pilot: Pilot) -> RecordSessionsScreen:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from ui_flow import still as settle
 
 SIZES = [
     pytest.param((80, 24), id="80x24"),
@@ -22,15 +22,6 @@ def app(make_app):
     app.NOTIFICATION_TIMEOUT = 3600
     app.animation_level = "none"
     return app
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        assert isinstance(widget, Input | TextArea)
-        widget.cursor_blink = False
-    await pilot.pause()
 
 
 async def open_members(pilot: Pilot) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
+from ui_flow import still as settle
 
 SIZES = [
     pytest.param((80, 24), id="80x24"),
@@ -35,15 +36,6 @@ def app(make_app):
     app.NOTIFICATION_TIMEOUT = 3600
     app.animation_level = "none"
     return app
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let pending messages run, then stop every cursor from blinking."""
-    await pilot.pause()
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        assert isinstance(widget, Input | TextArea)
-        widget.cursor_blink = False
-    await pilot.pause()
 
 
 async def open_consultancy_setup(pilot: Pilot) -> None:

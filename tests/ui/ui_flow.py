@@ -6,8 +6,11 @@ screen is asked to read it with ``tick``.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import tomllib
 import unicodedata
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Digits, OptionList, Select, SelectionList, TextArea
+from textual.widgets import Digits, Input, OptionList, Select, SelectionList, TextArea
 
 from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.run import RunScreen
@@ -42,6 +45,27 @@ def bundled_ids_without_turns() -> list[str]:
         if not _mentions_turns(data):
             ids.append(data["id"])
     return ids
+
+
+def sync(test: Callable[..., Coroutine]) -> Callable[..., None]:
+    """Run an async test with ``asyncio.run`` (the suite has no async plugin)."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+async def still(pilot: Pilot) -> None:
+    """Let pending messages and workers finish, and stop every cursor blinking: a screen
+    ready for a snapshot."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        assert isinstance(widget, Input | TextArea)
+        widget.cursor_blink = False
+    await pilot.pause()
 
 
 async def settle(pilot: Pilot, times: int = 3) -> None:

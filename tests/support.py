@@ -1,0 +1,42 @@
+"""Helpers shared by the tests in this folder."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from pathlib import Path
+
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "protocols"
+BUNDLED_IDS = [
+    "atlas-looking-at-data",
+    "chalk-talk",
+    "charrette",
+    "consultancy",
+    "final-word",
+    "microlabs",
+    "peeling-the-onion",
+    "success-analysis",
+    "tuning",
+]
+"""Listed by hand: a protocol that goes missing from the wheel or the library must fail a
+test, which a list read from the folder itself never would."""
+
+
+class TookTooLong(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Fail (instead of hanging the suite) when the block runs longer than ``seconds``."""
+
+    def expire(signum, frame):
+        raise TookTooLong(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
