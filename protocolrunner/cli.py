@@ -402,12 +402,18 @@ def _run_app(
             where = f" {exc.filename}:" if exc.filename else ""
             raise StartupError(f"{where} {exc.strerror or exc}".strip()) from None
 
+    import contextlib
     import tempfile
 
     app = ProtocolRunnerApp(
         load=load, start_with=protocol, browse_record=browse_record, preview=preview
     )
-    with tempfile.TemporaryDirectory(prefix="protocolrunner-preview-") as tmp:
+    # Only a preview needs a sandbox; it is gone with everything written in it when the app ends.
+    with (
+        tempfile.TemporaryDirectory(prefix="protocolrunner-preview-")
+        if preview is not None
+        else contextlib.nullcontext("")
+    ) as tmp:
         sandbox = Path(tmp)
         app.run()
     if app.startup_error:
