@@ -35,3 +35,29 @@ def test_core_modules_do_not_import_textual_or_rich():
     } <= set(report["modules"])
     # ... and none of them pulled in the UI toolkit.
     assert report["ui"] == []
+
+
+FIRST_FRAME = """
+import json, sys
+import protocolrunner.cli
+import protocolrunner.ui.app
+import protocolrunner.ui.screens.loading
+import protocolrunner.ui.screens.record_sessions
+heavy = sorted(m for m in sys.modules if m.split(".")[0] == "pydantic" or m in {
+    "protocolrunner.core.models", "protocolrunner.core.protocol", "protocolrunner.core.record"})
+print(json.dumps({"textual": "textual.app" in sys.modules, "heavy": heavy}))
+"""
+
+
+@pytest.mark.slow
+def test_first_screens_paint_before_the_models_are_imported():
+    """Importing pydantic and the models costs more than Textual: the app's first screens
+    (the loading screen, and the record browser opened from the command line) must not need
+    them, or they would wait for it before their first frame."""
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["textual"]
+    assert report["heavy"] == []

@@ -14,11 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .index import SessionIndex, SessionRow
-from .models import SessionRecord
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from .models import SessionRecord
 
 PAGE_SIZE = 60
 """Rows fetched from the index at a time: more than a tall terminal shows."""

@@ -6,10 +6,9 @@ import textwrap
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .protocol import Protocol, Step
-
 if TYPE_CHECKING:
     from .engine import Person
+    from .protocol import Protocol, Step
 
 
 def format_duration(seconds: float) -> str:

@@ -17,11 +17,16 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import paths
-from .models import SessionRecord
 from .problems import FileProblems, Problem
-from .record import Record
+
+if TYPE_CHECKING:
+    # Type names only: browsing an up-to-date index never needs the pydantic models, and
+    # the record browser paints its first frame before they are imported.
+    from .models import SessionRecord
+    from .record import Record
 
 INDEX_SCHEMA = 5
 MARK_START, MARK_END = "\x02", "\x03"

@@ -86,6 +86,11 @@ class ProtocolRunnerApp(App[None]):
         self.animation_level = "none"
 
     @property
+    def ready(self) -> bool:
+        """Whether the record and library are open, so that ``context`` can be used."""
+        return self._loaded_context is not None
+
+    @property
     def context(self) -> AppContext:
         if self._loaded_context is None:
             raise RuntimeError("the record and library are still loading")
@@ -97,10 +102,30 @@ class ProtocolRunnerApp(App[None]):
         if self._loaded_context is not None:
             self._open(self._loaded_context)
             return
+        self.push_screen(self._first_screen())
+
+    def on_ready(self) -> None:
+        # Textual is ready once its start-up batch is over; the first frame is painted at the
+        # next refresh. Only then are the record and library opened, in a thread: importing the
+        # models holds the GIL for much of the time, and would hold that frame back.
+        if self._load is not None and self._loaded_context is None:
+            self.call_after_refresh(
+                self.run_worker, self._load_context, thread=True, name="load", group="load"
+            )
+
+    def _opens_browser(self) -> bool:
+        return self.browse_record and self.start_with is None and self.preview is None
+
+    def _first_screen(self) -> Screen:
+        if self._opens_browser():
+            # The browser is its own loading screen: its layout shows at once, the sessions
+            # fill in when the record is open, and the reader can start typing a search.
+            from .screens.record_sessions import RecordSessionsScreen
+
+            return RecordSessionsScreen()
         from .screens.loading import LoadingScreen
 
-        self.push_screen(LoadingScreen())
-        self.run_worker(self._load_context, thread=True, name="load", group="load")
+        return LoadingScreen()
 
     def _load_context(self) -> None:
         assert self._load is not None
@@ -131,11 +156,16 @@ class ProtocolRunnerApp(App[None]):
             except LookupError as exc:
                 self._fail(str(exc.args[0] if exc.args else exc))
                 return
-        if start is None and self.browse_record:
+        if self._opens_browser():
             # Straight into the browser: home is built when the reader goes back to it.
             from .screens.record_sessions import RecordSessionsScreen
 
-            self._replace_loading(RecordSessionsScreen())
+            screen = self.screen
+            if isinstance(screen, RecordSessionsScreen):
+                # Queued on the screen, so it runs after the screen's own mount.
+                screen.call_later(screen.open_record)
+            else:
+                self.push_screen(RecordSessionsScreen())
         else:
             self._replace_loading(HomeScreen())
         for problem in context.problems:

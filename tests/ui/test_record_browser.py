@@ -4,6 +4,7 @@ broken files, and names and notes that look like markup."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -152,6 +153,57 @@ async def test_start_in_the_browser(make_app) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+
+
+@sync
+async def test_from_the_command_line_the_browser_shows_before_the_record_is_open(
+    make_app,
+) -> None:
+    """``record browse`` paints the browser first and fills it once the record is open;
+    a search typed meanwhile is kept, and Escape waits for home to be possible."""
+    context = make_app().context
+    opened = threading.Event()
+
+    def load():
+        opened.wait(10)
+        return context
+
+    app = ProtocolRunnerApp(load=load, browse_record=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RecordSessionsScreen)
+        assert not app.ready
+        assert count_text(screen) == "reading…"
+        await pilot.press("escape")  # nothing to go back to yet
+        assert app.screen is screen
+        word = first_note_word(context)
+        await type_into(pilot, "#record-search", word)
+        assert screen.pages is None
+
+        opened.set()
+        screen = await loaded(pilot)
+        assert app.screen is screen
+        assert screen.sub_title == context.community.name
+        assert screen.pages.filter.text == word
+        found = [r for _, r in context.record.load_sessions().sessions if word in notes_of(r)]
+        assert 0 < len(table_text(screen)) == len(found) < 8
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+def notes_of(record: SessionRecord) -> str:
+    return " ".join(note.text for step in record.steps for note in step.notes)
+
+
+def first_note_word(context) -> str:
+    """A word in the notes of some, not all, of the demo sessions."""
+    records = [r for _, r in context.record.load_sessions().sessions]
+    for word in sorted({w for r in records for w in notes_of(r).split() if w.isalpha()}):
+        if len(word) > 5 and 0 < sum(word in notes_of(r) for r in records) < len(records):
+            return word
+    raise AssertionError("the demo record has no word to search for")
 
 
 def test_cli_record_browse_needs_a_terminal(tmp_path: Path, capsys) -> None:

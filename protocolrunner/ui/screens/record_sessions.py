@@ -68,6 +68,8 @@ class RecordSessionsScreen(Screen):
         self.total = 0
         self._search_timer: Timer | None = None
         self._last_search = 0.0
+        self._opened = False
+        self._filters_mounted = False
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -80,27 +82,37 @@ class RecordSessionsScreen(Screen):
                     compact=True,
                 )
                 yield Static(id="record-count")
-            with Horizontal(classes="record-filter-row"):
-                yield Select([], prompt="Any protocol", id="filter-protocol", compact=True)
-                yield Select([], prompt="Anyone", id="filter-member", compact=True)
-                yield Select([], prompt="Any role", id="filter-role", compact=True)
-                yield Input(placeholder="from YYYY-MM-DD", id="filter-since", compact=True)
-                yield Input(placeholder="to YYYY-MM-DD", id="filter-until", compact=True)
+            # The filters come once the index is ready (see _mount_filters), in a row kept
+            # for them so that nothing moves when they do.
+            yield Horizontal(classes="record-filter-row", id="record-filter-fields")
         yield Static(id="record-problems")
         yield SessionTable(id="record-table")
         yield Static(id="record-preview")
         yield Footer()
 
     def on_mount(self) -> None:
-        record = self.app.context.record
         self.title = "Community record"
-        self.sub_title = self.app.context.community.name or record.root.name
         self.query_one("#record-problems", Static).display = False
         table = self.query_one(SessionTable)
         table.set_width(self.size.width)
         table.focus()
         self.query_one("#record-count", Static).update(Content("reading…"))
         self.watch(table, "scroll_y", self._scrolled, init=False)
+        if self.app.ready:
+            self.open_record()
+
+    def open_record(self) -> None:
+        """Bring the index up to date and show the sessions, once the app's record is open.
+
+        Opened straight from the command line, the browser is the app's first screen: it is
+        painted while the record and library are still loading, and the app calls this when
+        they are ready. Whatever the reader typed into the search box meanwhile is kept.
+        """
+        if self._opened:
+            return
+        self._opened = True
+        context = self.app.context
+        self.sub_title = context.community.name or context.record.root.name
         self._refresh_index()
 
     def on_unmount(self) -> None:
@@ -144,8 +156,8 @@ class RecordSessionsScreen(Screen):
         self.index = SessionIndex(self.app.context.record, self.db_path)
         self.total = self.index.count()
         self._show_problems(problems)
-        self._fill_filters()
         self.reload()
+        self.call_later(self._mount_filters)
 
     def _show_problems(self, problems: list[Problem]) -> None:
         self.problems = problems
@@ -167,35 +179,56 @@ class RecordSessionsScreen(Screen):
             lines.append(Content(f"  … and {count - SHOWN_PROBLEMS} more"))
         banner.update(Content("\n").join(lines))
 
-    def _fill_filters(self) -> None:
+    async def _mount_filters(self) -> None:
+        # Mounted once the index can say what there is to filter by; three Selects also cost
+        # more to build than the rest of the screen, so the first frame is quicker without them.
         assert self.index is not None
         facets = self.index.facets()
         context = self.app.context
         protocols = dict(facets.protocols)
         for entry in context.library:
             protocols.setdefault(entry.id, entry.protocol.title)
-        self._set_options(
-            "#filter-protocol",
-            [(Content(title), pid) for pid, title in sorted(protocols.items(), key=_by_label)],
-        )
+        by_title = sorted(protocols.items(), key=_by_label)
         people = dict.fromkeys([*context.community.member_names, *facets.people])
-        self._set_options("#filter-member", [(Content(name), name) for name in people])
-        self._set_options("#filter-role", [(Content(name), rid) for rid, name in facets.roles])
-
-    def _set_options(self, selector: str, options: list[tuple[Content, str]]) -> None:
-        select: Select[str] = self.query_one(selector, Select)
-        with select.prevent(Select.Changed):
-            select.set_options(options)
+        await self.query_one("#record-filter-fields").mount_all(
+            [
+                Select(
+                    [(Content(title), pid) for pid, title in by_title],
+                    prompt="Any protocol",
+                    id="filter-protocol",
+                    compact=True,
+                ),
+                Select(
+                    [(Content(name), name) for name in people],
+                    prompt="Anyone",
+                    id="filter-member",
+                    compact=True,
+                ),
+                Select(
+                    [(Content(name), rid) for rid, name in facets.roles],
+                    prompt="Any role",
+                    id="filter-role",
+                    compact=True,
+                ),
+                Input(placeholder="from YYYY-MM-DD", id="filter-since", compact=True),
+                Input(placeholder="to YYYY-MM-DD", id="filter-until", compact=True),
+            ]
+        )
+        self._filters_mounted = True
 
     # -- filtering -------------------------------------------------------------------------------
     @property
     def current_filter(self) -> SessionFilter:
+        text = self.query_one("#record-search", Input).value
+        if not self._filters_mounted:
+            return SessionFilter(text=text)
+
         def chosen(selector: str) -> str | None:
             value = self.query_one(selector, Select).value
             return value if isinstance(value, str) else None
 
         return SessionFilter(
-            text=self.query_one("#record-search", Input).value,
+            text=text,
             protocol=chosen("#filter-protocol"),
             member=chosen("#filter-member"),
             role=chosen("#filter-role"),
@@ -339,9 +372,9 @@ class RecordSessionsScreen(Screen):
         self.query_one("#record-search", Input).focus()
 
     def action_clear_filters(self) -> None:
-        for selector in ("#record-search", "#filter-since", "#filter-until"):
-            with self.query_one(selector, Input).prevent(Input.Changed):
-                self.query_one(selector, Input).value = ""
+        for field in self.query("#record-search, #filter-since, #filter-until").results(Input):
+            with field.prevent(Input.Changed):
+                field.value = ""
         for select in self.query(Select):
             with select.prevent(Select.Changed):
                 select.clear()
@@ -351,6 +384,8 @@ class RecordSessionsScreen(Screen):
         if isinstance(self.focused, Input):
             self.query_one(SessionTable).focus()
             return
+        if not self.app.ready:
+            return  # home needs the record: going back waits until it is open
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
         else:

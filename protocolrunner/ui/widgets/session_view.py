@@ -6,6 +6,8 @@ character spans ``core.browse.match_spans`` finds, so ``[bold]`` in a note shows
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -13,7 +15,9 @@ from textual.widgets import Static
 
 from ...core.browse import match_spans
 from ...core.describe import format_duration
-from ...core.models import SessionRecord
+
+if TYPE_CHECKING:
+    from ...core.models import SessionRecord
 
 MATCH_STYLE = "bold $text on $warning-muted"
 LABEL_STYLE = "bold"
