@@ -233,6 +233,7 @@ def main() -> None:
     parser.add_argument("--pty", action="store_true", help="run the apps in a pseudo-terminal")
     args = parser.parse_args()
     print(_common.machine_line(args.pty, SIZE))
+    _common.compile_sources()
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         work = Path(tmp)
         env = isolate(work / "home")

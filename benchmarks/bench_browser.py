@@ -38,6 +38,7 @@ from _common import (  # noqa: E402
     SIZE,
     ChildFailed,
     bare_app,
+    compile_sources,
     isolate,
     machine_line,
     marker,
@@ -278,6 +279,7 @@ def main() -> None:
     parser.add_argument("--pty", action="store_true", help="run the apps in a pseudo-terminal")
     args = parser.parse_args()
     print(machine_line(args.pty, SIZE))
+    compile_sources()
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp:
         work = Path(tmp)
         env = isolate(work / "home")

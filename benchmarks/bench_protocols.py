@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _common import median_seconds  # noqa: E402
+from _common import compile_sources, median_seconds  # noqa: E402
 
 from protocolrunner.core.library import EXTRA, Source, load_library  # noqa: E402
 
@@ -115,6 +115,7 @@ def print_table(rows: list[tuple[str, float, str]]) -> None:
 
 def main() -> None:
     print(f"python {sys.version.split()[0]} on {sys.platform}; {os.cpu_count()} CPUs")
+    compile_sources()
     with tempfile.TemporaryDirectory(prefix="bench-protocols-") as tmp:
         work = Path(tmp)
         rows = bench_loading(work)

@@ -353,16 +353,31 @@ class SessionIndex:
         db.executemany(
             "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (rowid, i, st.id, st.title, st.planned_seconds, st.actual_seconds,
-                 st.extended_seconds, int(st.skipped))
+                (
+                    rowid,
+                    i,
+                    st.id,
+                    st.title,
+                    st.planned_seconds,
+                    st.actual_seconds,
+                    st.extended_seconds,
+                    int(st.skipped),
+                )
                 for i, st in enumerate(s.steps)
             ],
         )
         db.executemany(
             "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (rowid, i, a.text, a.owner, int(a.done), a.status,
-                 a.reviewed.isoformat() if a.reviewed else None)
+                (
+                    rowid,
+                    i,
+                    a.text,
+                    a.owner,
+                    int(a.done),
+                    a.status,
+                    a.reviewed.isoformat() if a.reviewed else None,
+                )
                 for i, a in enumerate(s.actions)
             ],
         )

@@ -21,6 +21,8 @@ from ..widgets.preview import ProtocolPreview
 class HomeScreen(Screen):
     """Where a meeting starts."""
 
+    CSS_PATH = "home.tcss"
+
     BINDINGS = [
         Binding(
             "enter", "start", "Set up", id="home.start", tooltip="Set up the selected protocol"

@@ -83,6 +83,8 @@ def sample_session(entry: LibraryEntry, clock) -> Session:
 class PreviewScreen(Screen):
     """One protocol file, watched."""
 
+    CSS_PATH = "preview.tcss"
+
     BINDINGS = [
         Binding("enter", "walk", "Walk through the steps", id="preview.walk"),
         Binding("f5", "reload", "Reload", id="preview.reload"),

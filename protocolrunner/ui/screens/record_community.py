@@ -45,6 +45,8 @@ class MemberList(OptionList):
 class CommunityScreen(Screen):
     """Who the community is and what it has agreed, editable."""
 
+    CSS_PATH = "record_community.tcss"
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="community.save"),
         Binding("escape", "back", "Back", id="community.back"),

@@ -35,6 +35,8 @@ def _place(place: int | None) -> str:
 class MembersScreen(Screen):
     """The community's members and what they have done in it."""
 
+    CSS_PATH = "record_members.tcss"
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="members.back"),
         Binding("o", "community", "Edit members", id="members.community"),

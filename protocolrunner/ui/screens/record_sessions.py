@@ -44,6 +44,8 @@ SHOWN_PROBLEMS = 3
 class RecordSessionsScreen(Screen):
     """Browse, filter and search the sessions of the community record."""
 
+    CSS_PATH = "record_sessions.tcss"
+
     BINDINGS = [
         Binding("enter", "open", "Open", id="record.open", tooltip="Read the selected session"),
         Binding("slash", "focus_search", "Search", id="record.search"),

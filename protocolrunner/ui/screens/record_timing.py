@@ -72,6 +72,8 @@ def timing_table(timings: list[StepTiming], width: int) -> Content:
 class TimingScreen(Screen):
     """Pick a protocol; see how its steps really run."""
 
+    CSS_PATH = "record_timing.tcss"
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="timing.back"),
         Binding("f1", "app.help", "Help", id="timing.help"),

@@ -37,6 +37,8 @@ WAKE_MARGIN = 0.01
 class RunScreen(Screen):
     """The screen the room sees during the meeting."""
 
+    CSS_PATH = "run.tcss"
+
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     # The function keys work everywhere, even while typing notes: they are priority bindings,

@@ -49,6 +49,8 @@ def _slots(role: Role) -> int:
 class SetupScreen(Screen):
     """Everything a session needs before the first step starts."""
 
+    CSS_PATH = "setup.tcss"
+
     BINDINGS = [
         Binding("ctrl+s,f5", "begin", "Start", id="setup.start", key_display="^s"),
         Binding("ctrl+f", "propose", "Fair roles", id="setup.fair"),

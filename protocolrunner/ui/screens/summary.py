@@ -47,6 +47,8 @@ def timing_content(session: Session) -> Content:
 class SummaryScreen(Screen):
     """After the last step: tidy the notes, add action items, reflect, save."""
 
+    CSS_PATH = "summary.tcss"
+
     BINDINGS = [
         # Priority: the note and action boxes have their own ctrl+e and ctrl+w (line editing).
         Binding("ctrl+s", "save", "Save to record", id="summary.save", priority=True),
