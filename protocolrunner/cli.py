@@ -198,11 +198,14 @@ def _open_record(args: argparse.Namespace):
 
 
 def _index(args: argparse.Namespace):
-    from .core.index import SessionIndex
+    from .core.index import IndexBusy, SessionIndex
 
     record = _open_record(args)
     index = SessionIndex(record)
-    stats = index.refresh()
+    try:
+        stats = index.refresh()
+    except IndexBusy as exc:
+        raise CliError(str(exc)) from None
     for problem in stats.problems:
         print(f"skipped: {problem}", file=sys.stderr)
     return record, index

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,9 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from protocolrunner.core import index as index_module
 from protocolrunner.core.index import (
     MARK_END,
     MARK_START,
+    IndexBusy,
+    RefreshStats,
     SessionIndex,
     SessionRow,
     default_index_path,
@@ -561,6 +565,67 @@ def test_query_before_refresh_on_a_corrupt_file(record: Record, tmp_path: Path) 
     with SessionIndex(record, db) as idx:
         assert idx.query() == []
         assert idx.refresh().added == 5
+
+
+# -- more than one process -------------------------------------------------------------------
+
+
+def test_an_index_busy_in_another_process_is_left_alone(
+    record: Record, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock held elsewhere is not damage: the refresh gives up with a clear error and the
+    other process's index (and what it wrote) survives."""
+    db = tmp_path / "idx.sqlite3"
+    with SessionIndex(record, db) as idx:
+        idx.refresh()
+    path_of(record, "a1000001").touch()  # something for the refresh to write
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO meta VALUES ('written-elsewhere', 'yes')")
+    monkeypatch.setattr(index_module, "BUSY_TIMEOUT", 0.2)
+    try:
+        with SessionIndex(record, db) as idx, pytest.raises(IndexBusy, match="busy"):
+            idx.refresh()
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    with SessionIndex(record, db) as idx:
+        assert idx.count() == 5
+        assert idx.refresh().updated == 1
+    with sqlite3.connect(db) as check:
+        row = check.execute("SELECT value FROM meta WHERE key = 'written-elsewhere'").fetchone()
+    check.close()
+    assert row == ("yes",)
+
+
+def test_two_processes_building_one_index_share_the_work(record: Record, tmp_path: Path) -> None:
+    """Two connections (as two processes would have) refresh a new index at the same moment:
+    one builds it, the other waits and finds it done; neither throws away the other's work."""
+    db = tmp_path / "idx.sqlite3"
+    start = threading.Barrier(2)
+    results: list[RefreshStats] = []
+    errors: list[BaseException] = []
+
+    def build() -> None:
+        index = SessionIndex(record, db)
+        try:
+            start.wait()
+            results.append(index._refresh())  # past this process's own lock, as another's
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            index.close()
+
+    threads = [threading.Thread(target=build) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(r.added for r in results) == [0, 5]
+    with SessionIndex(record, db) as idx:
+        assert idx.count() == 5
+        assert idx.refresh().added == 0
 
 
 def _corrupt_table_page(db: Path, table: str) -> None:

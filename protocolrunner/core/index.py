@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from .record import Record
 
 INDEX_SCHEMA = 5
+BUSY_TIMEOUT = 120.0
+"""Seconds to wait while another process writes the same index: the first build of a record
+of ten thousand sessions takes about 15 s on a small laptop."""
 MARK_START, MARK_END = "\x02", "\x03"
 """Bracket search matches in snippets; control characters, so no note text can fake them."""
 
@@ -134,6 +138,16 @@ class RefreshStats:
     problems: list[Problem] = field(default_factory=list)
 
 
+class IndexBusy(RuntimeError):
+    """Another process held the index for longer than ``BUSY_TIMEOUT``."""
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    """Whether ``exc`` means another connection holds a lock, not that the file is damaged."""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+
+
 def default_index_path(record_root: Path) -> Path:
     key = hashlib.sha256(str(record_root.resolve()).encode()).hexdigest()[:16]
     return paths.cache_dir() / "index" / f"{key}.sqlite3"
@@ -181,6 +195,49 @@ def _scan(folder: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
+@contextlib.contextmanager
+def _writing(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, begun at once: a second writer waits here, not halfway."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _use_wal(db: sqlite3.Connection, pause: float = 0.02) -> None:
+    """Switch to write-ahead logging, so that readers never wait for a writer.
+
+    The switch needs the file to itself and SQLite does not wait for that, so while another
+    process sets up the same new index, try again for up to ``BUSY_TIMEOUT``."""
+    for _ in range(int(BUSY_TIMEOUT / pause)):
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                raise
+        time.sleep(pause)
+    db.execute("PRAGMA journal_mode=WAL")
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    """Replace whatever the file holds with empty tables of this version's schema."""
+    tables = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
+    # Virtual tables first: dropping one drops the tables that hold its data.
+    tables.sort(key=lambda row: not (row[1] or "").upper().startswith("CREATE VIRTUAL"))
+    for name, _ in tables:
+        if not name.startswith("sqlite_"):
+            db.execute(f'DROP TABLE IF EXISTS "{name.replace(chr(34), chr(34) * 2)}"')
+    # One statement at a time: executescript() would commit the transaction first.
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(INDEX_SCHEMA),))
+
+
 _REFRESH_LOCKS: dict[str, threading.Lock] = {}
 _REFRESH_LOCKS_GUARD = threading.Lock()
 
@@ -205,29 +262,37 @@ class SessionIndex:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             db = self._open()
-        except sqlite3.DatabaseError:
-            # A corrupt or foreign file: the index is derived, so start again.
-            self._remove_files()
+        except sqlite3.DatabaseError as exc:
+            self._after_error(exc)
             db = self._open()
         self._db = db
         return db
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.db_path, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        version = None
-        with contextlib.suppress(sqlite3.OperationalError):
-            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            version = row[0] if row else None
-        if version != str(INDEX_SCHEMA):
+        db = sqlite3.connect(self.db_path, isolation_level=None, timeout=BUSY_TIMEOUT)
+        try:
+            _use_wal(db)
+            db.execute("PRAGMA synchronous=NORMAL")
+            if self._schema_version(db) != str(INDEX_SCHEMA):
+                # Checked again inside a write transaction: another process may be creating
+                # the same index right now, and must not have its tables dropped half-made.
+                with _writing(db):
+                    if self._schema_version(db) != str(INDEX_SCHEMA):
+                        _create_schema(db)
+        except BaseException:
             db.close()
-            self._remove_files()
-            db = sqlite3.connect(self.db_path, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-            db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(INDEX_SCHEMA),))
+            raise
         return db
+
+    @staticmethod
+    def _schema_version(db: sqlite3.Connection) -> str | None:
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.OperationalError as exc:
+            if _busy(exc):
+                raise
+            return None  # no meta table: a new file, or not our index
+        return row[0] if row else None
 
     def _remove_files(self) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -255,13 +320,29 @@ class SessionIndex:
         with _refresh_lock(self.db_path):
             try:
                 return self._refresh()
-            except sqlite3.DatabaseError:
-                self.close()
-                self._remove_files()
+            except sqlite3.DatabaseError as exc:
+                self._after_error(exc)
                 return self._refresh()
+
+    def _after_error(self, exc: sqlite3.DatabaseError) -> None:
+        """Start again from an empty index if ``exc`` says the file is damaged (the index is
+        only derived data); if another process holds it, say so and leave it alone."""
+        self.close()
+        if _busy(exc):
+            raise IndexBusy(
+                f"the search index {self.db_path} has been busy for {BUSY_TIMEOUT:.0f} s: "
+                "is another protocolrunner still reading a large record? Try again."
+            ) from exc
+        self._remove_files()
 
     def _refresh(self) -> RefreshStats:
         db = self._connect()
+        # The write lock is taken before the index is compared with the files: a process that
+        # waited for another's refresh then finds the work done, instead of doing it again.
+        with _writing(db):
+            return self._update(db)
+
+    def _update(self, db: sqlite3.Connection) -> RefreshStats:
         stats = RefreshStats()
         on_disk = _scan(self.record.sessions_dir)
         known = {
@@ -276,36 +357,28 @@ class SessionIndex:
         for path, (_, _, problem) in known.items():
             if problem and path in on_disk and path not in changed:
                 stats.problems.extend(Problem(**item) for item in json.loads(problem))
-        if not changed and not removed:
-            return stats
-        db.execute("BEGIN")
-        try:
-            for path in removed:
-                self._forget(db, path)
-                stats.removed += 1
-            for path in changed:
-                mtime, size = on_disk[path]
-                is_new = path not in known
-                self._forget(db, path)
-                try:
-                    session = self.record.load_session(Path(path))
-                except FileProblems as exc:
-                    stats.problems.extend(exc.problems)
-                    db.execute(
-                        "INSERT INTO files VALUES (?, ?, ?, ?)",
-                        (path, mtime, size, json.dumps([asdict(p) for p in exc.problems])),
-                    )
-                    continue
-                self._insert(db, path, session)
-                db.execute("INSERT INTO files VALUES (?, ?, ?, NULL)", (path, mtime, size))
-                if is_new:
-                    stats.added += 1
-                else:
-                    stats.updated += 1
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        for path in removed:
+            self._forget(db, path)
+            stats.removed += 1
+        for path in changed:
+            mtime, size = on_disk[path]
+            is_new = path not in known
+            self._forget(db, path)
+            try:
+                session = self.record.load_session(Path(path))
+            except FileProblems as exc:
+                stats.problems.extend(exc.problems)
+                db.execute(
+                    "INSERT INTO files VALUES (?, ?, ?, ?)",
+                    (path, mtime, size, json.dumps([asdict(p) for p in exc.problems])),
+                )
+                continue
+            self._insert(db, path, session)
+            db.execute("INSERT INTO files VALUES (?, ?, ?, NULL)", (path, mtime, size))
+            if is_new:
+                stats.added += 1
+            else:
+                stats.updated += 1
         return stats
 
     @staticmethod
@@ -459,9 +532,8 @@ class SessionIndex:
         # A damaged index is only derived data: rebuild it from the files and ask again.
         try:
             return method(*args)
-        except sqlite3.DatabaseError:
-            self.close()
-            self._remove_files()
+        except sqlite3.DatabaseError as exc:
+            self._after_error(exc)
             self.refresh()
             return method(*args)
 
