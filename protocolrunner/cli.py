@@ -198,12 +198,16 @@ def _open_record(args: argparse.Namespace):
 
 
 def _index(args: argparse.Namespace):
-    from .core.index import IndexBusy, SessionIndex
+    from .core.index import LONG_REFRESH, IndexBusy, SessionIndex
+
+    def tell(done: int, total: int) -> None:
+        if done == 0 and total >= LONG_REFRESH:
+            print(f"Reading {total:,} session files into the search index…", file=sys.stderr)
 
     record = _open_record(args)
     index = SessionIndex(record)
     try:
-        stats = index.refresh()
+        stats = index.refresh(progress=tell)
     except IndexBusy as exc:
         raise CliError(str(exc)) from None
     for problem in stats.problems:

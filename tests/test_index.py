@@ -567,6 +567,23 @@ def test_query_before_refresh_on_a_corrupt_file(record: Record, tmp_path: Path) 
         assert idx.refresh().added == 5
 
 
+def test_refresh_reports_progress_through_the_changed_files(
+    record: Record, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "PROGRESS_EVERY", 2)
+    heard: list[tuple[int, int]] = []
+    with SessionIndex(record, tmp_path / "idx.sqlite3") as idx:
+        idx.refresh(progress=lambda done, total: heard.append((done, total)))
+        assert heard == [(0, 5), (2, 5), (4, 5)]
+        heard.clear()
+        path_of(record, "b3000003").touch()
+        idx.refresh(progress=lambda done, total: heard.append((done, total)))
+        assert heard == [(0, 1)]
+        heard.clear()
+        idx.refresh(progress=lambda done, total: heard.append((done, total)))
+        assert heard == []  # nothing changed, nothing read
+
+
 # -- more than one process -------------------------------------------------------------------
 
 

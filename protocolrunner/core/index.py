@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -136,6 +136,12 @@ class RefreshStats:
     removed: int = 0
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+
+
+Progress = Callable[[int, int], object]
+PROGRESS_EVERY = 200
+LONG_REFRESH = 500
+"""From this many files to read, a refresh takes seconds and is worth telling the user about."""
 
 
 class IndexBusy(RuntimeError):
@@ -310,8 +316,12 @@ class SessionIndex:
         self.close()
 
     # -- refresh -------------------------------------------------------------------------------
-    def refresh(self) -> RefreshStats:
+    def refresh(self, progress: Progress | None = None) -> RefreshStats:
         """Bring the index up to date with the files; only changed files are read.
+
+        ``progress(done, total)`` hears how many of the changed files have been read, before
+        the first and then every ``PROGRESS_EVERY`` files: the first build of a large record
+        takes a while.
 
         Refreshes of one index file in this process take turns (screens refresh in threads):
         the second finds the work done, and neither mistakes the other's write lock for a
@@ -319,10 +329,10 @@ class SessionIndex:
         """
         with _refresh_lock(self.db_path):
             try:
-                return self._refresh()
+                return self._refresh(progress)
             except sqlite3.DatabaseError as exc:
                 self._after_error(exc)
-                return self._refresh()
+                return self._refresh(progress)
 
     def _after_error(self, exc: sqlite3.DatabaseError) -> None:
         """Start again from an empty index if ``exc`` says the file is damaged (the index is
@@ -335,14 +345,14 @@ class SessionIndex:
             ) from exc
         self._remove_files()
 
-    def _refresh(self) -> RefreshStats:
+    def _refresh(self, progress: Progress | None = None) -> RefreshStats:
         db = self._connect()
         # The write lock is taken before the index is compared with the files: a process that
         # waited for another's refresh then finds the work done, instead of doing it again.
         with _writing(db):
-            return self._update(db)
+            return self._update(db, progress)
 
-    def _update(self, db: sqlite3.Connection) -> RefreshStats:
+    def _update(self, db: sqlite3.Connection, progress: Progress | None) -> RefreshStats:
         stats = RefreshStats()
         on_disk = _scan(self.record.sessions_dir)
         known = {
@@ -360,7 +370,9 @@ class SessionIndex:
         for path in removed:
             self._forget(db, path)
             stats.removed += 1
-        for path in changed:
+        for done, path in enumerate(changed):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done, len(changed))
             mtime, size = on_disk[path]
             is_new = path not in known
             self._forget(db, path)

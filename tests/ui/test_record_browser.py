@@ -14,10 +14,12 @@ from textual.widgets import Input, Select, Static
 from ui_flow import sync
 
 from protocolrunner.cli import main
+from protocolrunner.core import index as index_module
 from protocolrunner.core.export import session_markdown
 from protocolrunner.core.models import Community, SessionRecord
 from protocolrunner.core.record import Record, to_toml
 from protocolrunner.ui.app import ProtocolRunnerApp
+from protocolrunner.ui.screens import record_sessions
 from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.record_detail import RecordDetailScreen
 from protocolrunner.ui.screens.record_sessions import RecordSessionsScreen
@@ -204,6 +206,27 @@ def first_note_word(context) -> str:
         if len(word) > 5 and 0 < sum(word in notes_of(r) for r in records) < len(records):
             return word
     raise AssertionError("the demo record has no word to search for")
+
+
+@sync
+async def test_a_first_open_says_how_far_reading_the_files_has_got(
+    make_app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record_sessions, "LONG_REFRESH", 5)
+    monkeypatch.setattr(index_module, "PROGRESS_EVERY", 3)
+    shown: list[str] = []
+    show = RecordSessionsScreen._show_reading
+
+    def spy(screen: RecordSessionsScreen, done: int, total: int) -> None:
+        show(screen, done, total)
+        shown.append(count_text(screen))
+
+    monkeypatch.setattr(RecordSessionsScreen, "_show_reading", spy)
+    app = make_app(browse_record=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        assert shown == ["reading 0 of 8 files…", "reading 3 of 8 files…", "reading 6 of 8 files…"]
+        assert count_text(screen) == "8 sessions"
 
 
 def test_cli_record_browse_needs_a_terminal(tmp_path: Path, capsys) -> None:

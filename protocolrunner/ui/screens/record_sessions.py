@@ -31,7 +31,13 @@ from ...core.browse import (
     parse_day,
     session_snippet,
 )
-from ...core.index import RefreshStats, SessionIndex, SessionRow, default_index_path
+from ...core.index import (
+    LONG_REFRESH,
+    RefreshStats,
+    SessionIndex,
+    SessionRow,
+    default_index_path,
+)
 from ...core.problems import FileProblems, Problem
 from ..widgets.session_table import SessionTable
 from ..widgets.session_view import highlighted
@@ -137,7 +143,18 @@ class RecordSessionsScreen(Screen):
         # The thread has its own connection (SQLite connections stay in their thread); the
         # screen opens another once the index is up to date.
         with SessionIndex(self.app.context.record, self.db_path) as index:
-            return index.refresh()
+            return index.refresh(progress=self._reading)
+
+    def _reading(self, done: int, total: int) -> None:
+        # In the refresh thread. Worth telling only when many files are new to the index: the
+        # first open of a large record, where reading them all takes seconds.
+        if total >= LONG_REFRESH:
+            self.app.call_from_thread(self._show_reading, done, total)
+
+    def _show_reading(self, done: int, total: int) -> None:
+        if self.index is None:
+            text = Content(f"reading {done:,} of {total:,} files…")
+            self.query_one("#record-count", Static).update(text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name != "refresh-index":
