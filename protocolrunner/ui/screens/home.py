@@ -18,6 +18,14 @@ from ..widgets.followthrough import FollowThrough
 from ..widgets.preview import ProtocolPreview
 
 
+class LibraryList(OptionList):
+    """The protocol library. Its own Enter binding, unlike OptionList's, is in the footer."""
+
+    BINDINGS = [
+        Binding("enter", "select", "Set up", tooltip="Set up the selected protocol"),
+    ]
+
+
 class HomeScreen(Screen):
     """Where a meeting starts."""
 
@@ -53,7 +61,7 @@ class HomeScreen(Screen):
         yield Static(id="resume-banner")
         yield FollowThrough(id="home-followthrough")
         with Horizontal(id="home-main"):
-            yield OptionList(id="library")
+            yield LibraryList(id="library")
             yield ProtocolPreview(id="preview")
         yield Footer()
 
