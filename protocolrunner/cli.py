@@ -183,6 +183,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-10-03") from None
 
 
+def _count(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return number
+
+
 def _open_record(args: argparse.Namespace):
     from .core.paths import RECORD_ENV
     from .core.record import Record, RecordError
@@ -307,10 +317,27 @@ def _resolve_sessions(record, index, refs: Sequence[str]) -> list[Path]:
         if not rows:
             raise CliError(f"no session matches '{ref}'")
         if len(rows) > 1:
+            more = ", ..." if len(rows) > 5 else ""
+            if len({r.id for r in rows}) == 1:
+                # Copies of one session (a sync conflict, say): no longer id can tell them apart.
+                files = ", ".join(_shown_path(r.path, record.root) for r in rows[:5])
+                raise CliError(
+                    f"'{ref}' is the id of {len(rows)} session files ({files}{more}); "
+                    "give the path of the one you mean"
+                )
             ids = ", ".join(r.id for r in rows[:5])
-            raise CliError(f"'{ref}' matches {len(rows)} sessions ({ids}...); give more of the id")
+            raise CliError(
+                f"'{ref}' matches {len(rows)} sessions ({ids}{more}); give more of the id"
+            )
         found.append(rows[0].path)
     return found
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def cmd_record_show(args: argparse.Namespace) -> int:
@@ -552,13 +579,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = record_command("list", cmd_record_list, "list sessions, newest first")
     filters(sub)
-    sub.add_argument("--limit", type=int, metavar="N", help="at most N sessions")
+    sub.add_argument("--limit", type=_count, metavar="N", help="at most N sessions")
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     sub = record_command("search", cmd_record_search, "full-text search of notes and answers")
     sub.add_argument("query", nargs="+", metavar="WORD", help="words to find")
     filters(sub)
-    sub.add_argument("--limit", type=int, metavar="N", help="at most N sessions")
+    sub.add_argument("--limit", type=_count, metavar="N", help="at most N sessions")
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     record_command("browse", cmd_record_browse, "browse, search and export sessions in the app")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from protocolrunner.cli import main
+from protocolrunner.core import index as index_module
 from protocolrunner.core.demo import write_demo
 from protocolrunner.core.export import (
     digest_markdown,
@@ -401,6 +402,43 @@ def test_show_by_path(capsys, root, sessions, monkeypatch) -> None:
     monkeypatch.chdir(root)
     status, out, _ = run(capsys, *rec(root, "show", path.name))
     assert (status, out) == (0, expected)
+
+
+def test_show_copies_of_one_session_ask_for_a_path(capsys, copy: Path) -> None:
+    """Two files with one id (a sync conflict's copy): no longer prefix can choose, so the
+    error names the files, and a path then works."""
+    original = next((copy / "sessions").rglob("*.toml"))
+    twin = original.with_name(original.stem + " (1).toml")
+    shutil.copy(original, twin)
+    session_id = Record.open(copy).load_session(original).id
+    status, out, err = run(capsys, *rec(copy, "show", session_id))
+    assert status == 1
+    message = one_error_line(err)
+    assert message.startswith(f"'{session_id}' is the id of 2 session files (")
+    assert str(original.relative_to(copy)) in message
+    assert str(twin.relative_to(copy)) in message
+    assert message.endswith("give the path of the one you mean")
+    status, out, _ = run(capsys, *rec(copy, "show", str(twin)))
+    assert status == 0 and out
+
+
+def test_a_long_first_indexing_is_announced_once(
+    capsys, root, sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "LONG_REFRESH", len(sessions))
+    _, _, err = run(capsys, *rec(root, "list"))
+    assert err == f"Reading {len(sessions)} session files into the search index…\n"
+    _, _, err = run(capsys, *rec(root, "list"))
+    assert err == ""  # the index is up to date now
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "two", "1.5"])
+def test_limit_must_be_a_whole_number_of_one_or_more(capsys, root, limit: str) -> None:
+    status, out, err = exits(capsys, *rec(root, "list", "--limit", limit))
+    assert status == 2
+    assert out == ""
+    assert f"'{limit}' is not a whole number of 1 or more" in err
+    assert "Traceback" not in err
 
 
 def test_show_unknown_session(capsys, root) -> None:
