@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 from protocolrunner.core.community_edit import (
+    add_members,
     merge,
     parse_lines,
     save_community,
@@ -66,3 +67,31 @@ def test_save_writes_the_file(tmp_path: Path) -> None:
     data = tomllib.loads(record.community_path.read_text(encoding="utf-8"))
     assert data["norms"] == ["[bold]Be kind[/]", "Start on time"]
     assert data["format"] == 1
+
+
+def test_add_members_adds_only_new_people(tmp_path: Path) -> None:
+    record = Record.init(
+        tmp_path / "r",
+        Community(name="CoP", norms=["Listen"], members=[Member(name="Ana Souza", note="Y7")]),
+    )
+    community, added = add_members(
+        record, ["ana  SOUZA", " Ben  Okafor ", "", "[b]Kim", "ben okafor", "Élodie"]
+    )
+    assert added == ["Ben Okafor", "[b]Kim", "Élodie"]
+    assert community.member_names == ["Ana Souza", "Ben Okafor", "[b]Kim", "Élodie"]
+    on_disk = record.load_community()
+    assert on_disk == community
+    assert on_disk.norms == ["Listen"] and on_disk.members[0].note == "Y7"
+    assert add_members(record, ["Élodie", "ÉLODIE"])[1] == []
+
+
+def test_add_members_keeps_changes_made_meanwhile(tmp_path: Path) -> None:
+    """Another laptop added a member and a norm after this one read the file: both stay."""
+    record = Record.init(tmp_path / "r", Community(name="CoP"))
+    record.update_community(
+        lambda c: c.model_copy(update={"members": [Member(name="Jo")], "norms": ["Be brief"]})
+    )
+    community, added = add_members(record, ["Jo", "Lee"])
+    assert added == ["Lee"]
+    assert community.member_names == ["Jo", "Lee"]
+    assert community.norms == ["Be brief"]

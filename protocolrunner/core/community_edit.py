@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .index import name_key
 from .models import Community, Member
 from .record import Record
 from .validation import error_message
@@ -105,3 +106,26 @@ def merge(original: Community, edited: Community, current: Community) -> Communi
 def save_community(record: Record, original: Community, edited: Community) -> Community:
     """Write this person's changes to ``community.toml`` (locked, validated, atomic)."""
     return record.update_community(lambda current: merge(original, edited, current))
+
+
+def add_members(record: Record, names: Iterable[str]) -> tuple[Community, list[str]]:
+    """Add the people in ``names`` who are not members yet to ``community.toml``.
+
+    Returns the community as written and the names that were new. Names are compared as the
+    record compares them (case and spacing aside), so "ana  souza" does not add a second Ana.
+    """
+    added: list[str] = []
+
+    def change(current: Community) -> Community:
+        known = {name_key(name) for name in current.member_names}
+        added.clear()
+        for name in names:
+            name = " ".join(name.split())
+            if name and name_key(name) not in known:
+                known.add(name_key(name))
+                added.append(name)
+        members = [*current.members, *(Member(name=name) for name in added)]
+        return current.model_copy(update={"members": members})
+
+    names = list(names)
+    return record.update_community(change), added

@@ -23,12 +23,15 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
+from ...core.community_edit import add_members
 from ...core.describe import format_duration, total_minutes
 from ...core.engine import Session, natural_plan
 from ...core.fit import FitError, fit_to_time
 from ...core.library import LibraryEntry
 from ...core.members import load_history
+from ...core.problems import FileProblems
 from ...core.protocol import Role
+from ...core.record import RecordError
 from ...core.roles import (
     PastSession,
     check_assignment,
@@ -66,6 +69,8 @@ class SetupScreen(Screen):
         community = self.app.context.community
         self.attendees: list[str] = list(community.member_names)
         self.guests: list[str] = []
+        self.first_meeting = not self.attendees
+        """No members yet: the people typed in become the community's members."""
         self.roles: dict[str, list[str]] = {}
         self.reasons: dict[str, str] = {}
         self.plan: list[int] = natural_plan(self.protocol, self.attendees, {})
@@ -100,17 +105,19 @@ class SetupScreen(Screen):
                     else:
                         yield Input(id=f"setup-{question.id}", placeholder=question.label)
             yield Label(Content.styled("Who is here", "bold $accent"), classes="section")
-            if not self.attendees:
+            if self.first_meeting:
                 yield Static(
                     "The community has no members yet: type the name of each person here "
-                    "below (add members for next time with o, Community, on the home screen).",
+                    "below. They become its members when the session starts (change them "
+                    "with o, Community, on the home screen).",
                     id="no-members",
                 )
             yield SelectionList[str](
                 *[Selection(Content(name), name, True) for name in self.attendees],
                 id="attendees",
             )
-            yield Input(placeholder="Add a guest: type a name, press Enter", id="guest")
+            who = "a person" if self.first_meeting else "a guest"
+            yield Input(placeholder=f"Add {who}: type a name, press Enter", id="guest")
             yield FollowThrough(
                 self.attendees, title="From earlier meetings", id="setup-followthrough"
             )
@@ -173,8 +180,9 @@ class SetupScreen(Screen):
             self.notify(f"{name} is already on the list", markup=False)
             return
         self.guests.append(name)
+        label = name if self.first_meeting else f"{name} (guest)"
         self.query_one("#attendees", SelectionList).add_option(
-            Selection(Content(f"{name} (guest)"), name, True)
+            Selection(Content(label), name, True)
         )
 
     # -- roles ------------------------------------------------------------------------------
@@ -314,6 +322,8 @@ class SetupScreen(Screen):
             self.notify(problems[0], severity="error", markup=False)
             return
         context = self.app.context
+        if self.first_meeting and present:
+            self._make_members(present)
         session = Session(
             self.protocol,
             attendees=present,
@@ -324,6 +334,23 @@ class SetupScreen(Screen):
             community=context.community.name,
         )
         self.app.start_session(session, self.entry.sha256)
+
+    def _make_members(self, names: list[str]) -> None:
+        context = self.app.context
+        try:
+            context.community, added = add_members(context.record, names)
+        except (RecordError, FileProblems, OSError) as exc:
+            # The meeting matters more than the list: start anyway, and say why.
+            self.notify(
+                f"Could not add them to the community's members: {exc}",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+            return
+        if added:
+            people = "1 person" if len(added) == 1 else f"{len(added)} people"
+            self.notify(f"Added {people} to the community's members", markup=False)
 
     def action_back(self) -> None:
         self.app.pop_screen()
