@@ -89,7 +89,7 @@ class RecordSessionsScreen(Screen):
                     id="record-search",
                     compact=True,
                 )
-                yield Static(id="record-count")
+                yield Static(Content("reading…"), id="record-count")
             # The filters come once the index is ready (see _mount_filters), in a row kept
             # for them so that nothing moves when they do.
             yield Horizontal(classes="record-filter-row", id="record-filter-fields")
@@ -100,11 +100,9 @@ class RecordSessionsScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = "Community record"
-        self.query_one("#record-problems", Static).display = False
         table = self.query_one(SessionTable)
         table.set_width(self.size.width)
         table.focus()
-        self.query_one("#record-count", Static).update(Content("reading…"))
         self.watch(table, "scroll_y", self._scrolled, init=False)
         if self.app.ready:
             self.open_record()
