@@ -7,8 +7,9 @@ Run from the repository: ``.venv/bin/python benchmarks/bench_browser.py [--sessi
     Footer, measured as ``benchmarks/bench_app.py`` does (shared code in ``_common.py``): each a
     fresh process, timed from just before ``Popen`` until the child reports, through a pipe, that
     Textual painted the screen; one warm-up run each, then the median of ``--runs``, alternating
-    the two apps. The browser child does what ``protocolrunner record browse --record DIR`` does:
-    imports the CLI and the app, builds the context, and runs the app straight into the browser.
+    the two apps, and the fastest run of each (machine noise only adds time). The browser
+    child does what ``protocolrunner record browse --record DIR`` does: imports the CLI and the
+    app, and runs the app straight into the browser, which opens the record in a thread.
     Also shown: when the first rows were painted (the search index brought up to date in a
     thread, counted, and its first page shown). The warm-up run starts with no search index, so
     its time to rows is the first open of a record on a new machine; it is printed apart.
@@ -47,7 +48,7 @@ from _common import (  # noqa: E402
     watch_frames,
 )
 
-RUNS = 7
+RUNS = 15
 FIRST_FRAME_TARGET = 1.5
 KEYSTROKE_TARGET = 0.100
 WORDS = ["wait time", "rubric", "students"]
@@ -195,6 +196,10 @@ def bench_open(spec: dict, env: dict[str, str], pty: bool, runs: int) -> tuple[d
         app: {name: statistics.median(values) for name, values in found.items()}
         for app, found in samples.items()
     }
+    # The fastest start of each: noise from the machine only ever adds time, so this is the
+    # steadiest estimate of what each app needs. The target is judged on the medians.
+    for app, found in samples.items():
+        timed[app]["FASTEST_FRAME"] = min(found["FIRST_FRAME"])
     return timed, cold_rows
 
 
@@ -213,19 +218,23 @@ def bench_search(spec: dict, env: dict[str, str], pty: bool) -> dict[str, list[f
 
 def print_open(timed: dict, cold_rows: float, runs: int, sessions: int) -> None:
     bare, ours = timed["bare"], timed["browser"]
-    print(f"(a) opening the browser: time from Popen, median of {runs} (after 1 warm-up)")
+    print(
+        f"(a) opening the browser: time from Popen, median of {runs} (after 1 warm-up); "
+        "'fastest frame' is the quickest of them"
+    )
     print(f"{'what':<15}  {'bare app':>10}  {'browser':>10}  {'ratio':>6}  target")
     print(f"{'-' * 15}  {'-' * 10}  {'-' * 10}  {'-' * 6}  {'-' * 14}")
     for label, name in (
         ("imports done", "IMPORTED"),
         ("context built", "CONTEXT"),
         ("first frame", "FIRST_FRAME"),
+        ("fastest frame", "FASTEST_FRAME"),
         ("rows shown", "ROWS"),
     ):
         a = f"{bare[name] * 1000:.1f} ms" if name in bare else "-"
         b = f"{ours[name] * 1000:.1f} ms" if name in ours else "-"
         ratio = f"{ours[name] / bare['FIRST_FRAME']:.2f}x" if name in ours else ""
-        if name in ("IMPORTED",) and name in bare:
+        if name in ("IMPORTED", "FASTEST_FRAME") and name in bare:
             ratio = f"{ours[name] / bare[name]:.2f}x"
         target = ""
         if name == "FIRST_FRAME":
