@@ -6,6 +6,10 @@ import contextlib
 import signal
 from pathlib import Path
 
+import pytest
+
+from protocolrunner.cli import main
+
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "protocols"
 BUNDLED_IDS = [
     "atlas-looking-at-data",
@@ -40,3 +44,18 @@ def time_limit(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the command line with ``argv``: its exit status, stdout and stderr."""
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def cli_exit(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int | str | None, str, str]:
+    """Run a command line that argparse rejects: the code it exits with, stdout and stderr."""
+    with pytest.raises(SystemExit) as info:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return info.value.code, out, err

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import run_cli as run
 
-from protocolrunner.cli import main
 from protocolrunner.core.library import load_protocol_file
 from protocolrunner.core.lint import likely_mistakes
 from protocolrunner.core.protocol import Protocol
@@ -20,12 +20,6 @@ from protocolrunner.core.schema import protocol_schema_text
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
 BUNDLED_FILES = sorted(BUNDLED.glob("*.toml"))
 KEY_LINE = re.compile(r"^\s*([a-z_]+) = ")
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def flowing(data: object) -> object:

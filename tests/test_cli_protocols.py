@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from support import BUNDLED_DIR, BUNDLED_IDS
+from support import cli_exit as exits
+from support import run_cli as run
 
 from protocolrunner import __version__
-from protocolrunner.cli import main
 from protocolrunner.core.describe import format_minutes, total_minutes
 from protocolrunner.core.library import load_protocol_file
 
@@ -44,19 +45,6 @@ def put(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def exits(capsys, *argv: str) -> tuple[int | str | None, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
 
 
 # -- list ----------------------------------------------------------------------------------------

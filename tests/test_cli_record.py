@@ -14,8 +14,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from support import cli_exit as exits
+from support import run_cli as run
 
-from protocolrunner.cli import main
 from protocolrunner.core import index as index_module
 from protocolrunner.core.demo import write_demo
 from protocolrunner.core.export import (
@@ -33,19 +34,6 @@ SESSIONS = 20
 """More sessions than hex digits: two ids must share their first character."""
 ROW = re.compile(r"^(?P<id>[0-9a-f]{8})  (?P<day>\d{4}-\d{2}-\d{2})  (?P<rest>.*)$")
 MARKED = re.compile(r"«([^«»]+)»")
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def exits(capsys, *argv: str) -> tuple[int | str | None, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
 
 
 def one_error_line(err: str) -> str:
