@@ -18,7 +18,7 @@ from protocolrunner.core import index as index_module
 from protocolrunner.core.export import session_markdown
 from protocolrunner.core.models import Community, SessionRecord
 from protocolrunner.core.record import Record, to_toml
-from protocolrunner.ui.app import ProtocolRunnerApp
+from protocolrunner.ui.app import ProtocolRunnerApp, StartupError
 from protocolrunner.ui.screens import record_sessions
 from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.record_detail import RecordDetailScreen
@@ -193,6 +193,25 @@ async def test_from_the_command_line_the_browser_shows_before_the_record_is_open
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+
+
+@sync
+async def test_from_the_command_line_a_record_that_cannot_open_ends_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """The browser is already painted when the record turns out not to exist: the app ends
+    and hands the command line its one-line reason, with no traceback."""
+
+    def load():
+        raise StartupError(f"{tmp_path / 'nowhere'} is not a community record")
+
+    app = ProtocolRunnerApp(load=load, browse_record=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.startup_error == f"{tmp_path / 'nowhere'} is not a community record"
+    assert app.return_code == 1
 
 
 def notes_of(record: SessionRecord) -> str:
