@@ -180,6 +180,66 @@ def test_microlabs_needs_one_question_per_round() -> None:
     assert found == ["steps.0.turns.round_prompts: 2 questions for 3 rounds: give one per round"]
 
 
+OWN_QUESTIONS = MICROLABS.replace(
+    "[[steps]]",
+    '[[setup]]\nid = "questions"\nlabel = "Our questions"\nmultiline = true\n\n[[steps]]',
+    1,
+).replace("rotate = true", 'rotate = true\n  round_prompts_from = "questions"', 1)
+
+
+def test_a_group_brings_its_own_questions_line_by_line() -> None:
+    turns = protocol(OWN_QUESTIONS).steps[0].turns
+    assert turns is not None
+    assert turns.prompts_for({}) == ["One?", "Two?", "Three?"]
+    assert turns.prompts_for({"questions": "  \n"}) == ["One?", "Two?", "Three?"]
+    # Blank lines do not count; a round without a line keeps the file's question.
+    own = "What  went well?\n\n  What was [b]hard[/b]?  \n"
+    assert turns.prompts_for({"questions": own}) == [
+        "What went well?",
+        "What was [b]hard[/b]?",
+        "Three?",
+    ]
+    without = protocol(OWN_QUESTIONS.replace('round_prompts = ["One?", "Two?", "Three?"]', ""))
+    assert without.steps[0].turns.prompts_for({"questions": "Only one?"}) == ["Only one?", "", ""]
+    assert without.steps[0].turns.prompts_for({}) == []
+
+
+def test_more_own_questions_than_rounds_are_refused_at_setup() -> None:
+    p = protocol(OWN_QUESTIONS)
+    assert p.answer_problems({"questions": "a\nb\n\nc"}) == {}
+    assert p.answer_problems({"questions": "a\nb\nc\nd"}) == {
+        "questions": "Rounds of questions has 3 rounds: give at most 3 questions, one per line "
+        "(4 now)"
+    }
+
+
+def test_own_questions_come_from_a_setup_question_of_the_protocol() -> None:
+    found = problems(
+        OWN_QUESTIONS.replace('round_prompts_from = "questions"', 'round_prompts_from = "qs"')
+    )
+    assert found == [
+        "steps.0.turns.round_prompts_from: unknown setup question 'qs' (setup questions: questions)"
+    ]
+
+
+def test_the_session_shows_the_questions_typed_at_setup(clock: FakeClock) -> None:
+    session = Session(
+        protocol(OWN_QUESTIONS),
+        attendees=["Fay", *PEOPLE],
+        roles=ROLES,
+        setup={"questions": "Mine first?\nMine second?"},
+        clock=clock,
+    )
+    assert [session.round_prompt(k) for k in range(4)] == [
+        "Mine first?",
+        "Mine second?",
+        "Three?",
+        "",
+    ]
+    session.set_setup("questions", "Changed?")  # edited during the session
+    assert session.round_prompt(0) == "Changed?"
+
+
 def test_a_step_needs_minutes_or_turns() -> None:
     text = HEAD + '\n[[steps]]\nid = "x"\ntitle = "X"\n'
     assert problems(text) == [

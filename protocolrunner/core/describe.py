@@ -103,6 +103,18 @@ def _step_lines(protocol: Protocol, number: int, step: Step) -> list[str]:
                     question, 78, initial_indent=f"   Round {k}: ", subsequent_indent="     "
                 )
             )
+        own = step.turns.round_prompts_from
+        if own is not None:
+            label = next((q.label for q in protocol.setup if q.id == own), own)
+            lines.extend(
+                textwrap.wrap(
+                    f"The group may bring its own questions instead, one per line, at setup "
+                    f"('{label}').",
+                    78,
+                    initial_indent="   ",
+                    subsequent_indent="   ",
+                )
+            )
     speakers = role_names(protocol, step.speakers) if step.speakers else "nobody (silent step)"
     lines.append(f"   Speak: {speakers}")
     if step.silent:

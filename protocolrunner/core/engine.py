@@ -359,6 +359,15 @@ class Session:
         role_name = self.protocol.role(role_id).name if role_id else ""
         return Person(turn.name, role_id or "", role_name)
 
+    def round_prompt(self, round_: int, index: int | None = None) -> str:
+        """The question for round ``round_`` (from 0) of a step in turns, or ``""``: the
+        group's own from the setup answers, or the protocol's."""
+        turns = self.runs[self.index if index is None else index].step.turns
+        if turns is None:
+            return ""
+        prompts = turns.prompts_for(self.setup)
+        return prompts[round_] if round_ < len(prompts) else ""
+
     def upcoming_turn(self) -> Turn | None:
         """The turn after the current one in this step, if any."""
         run = self.current

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -168,6 +168,13 @@ class Turns(_Model):
         default_factory=list,
         description="A question for each round, in order (Microlabs); shown while it runs.",
     )
+    round_prompts_from: Slug | None = Field(
+        None,
+        description=(
+            "The id of a setup question where the group may type its own questions, one per "
+            "line, in place of `round_prompts`; rounds it leaves out keep the file's question."
+        ),
+    )
     parts: list[TurnPart] = Field(
         min_length=1, description="The turns that make up one round, in order."
     )
@@ -178,6 +185,18 @@ class Turns(_Model):
         if isinstance(value, int) and not 1 <= value <= 20:
             raise ValueError('rounds must be between 1 and 20, or "each"')
         return value
+
+    def prompts_for(self, answers: Mapping[str, str]) -> list[str]:
+        """The question of each round: the group's own, from the setup answers, where it typed
+        one, and the file's otherwise. Empty when the step has no questions at all."""
+        own = []
+        if self.round_prompts_from is not None:
+            text = answers.get(self.round_prompts_from, "")
+            own = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+        if not own or not isinstance(self.rounds, int):
+            return list(self.round_prompts)
+        fallback = [*self.round_prompts, *[""] * self.rounds]
+        return [own[k] if k < len(own) else fallback[k] for k in range(self.rounds)]
 
     def seconds_for(self, people: int) -> int:
         """Planned length of the whole step when ``people`` take turns."""
@@ -352,6 +371,25 @@ class Protocol(_Model):
     def role(self, role_id: str) -> Role:
         return next(role for role in self.roles if role.id == role_id)
 
+    def answer_problems(self, answers: Mapping[str, str]) -> dict[str, str]:
+        """What is wrong with setup ``answers`` beyond a missing required one, by question id:
+        more of the group's own questions than a step has rounds for."""
+        problems: dict[str, str] = {}
+        for step in self.steps:
+            turns = step.turns
+            if turns is None or turns.round_prompts_from is None:
+                continue
+            if not isinstance(turns.rounds, int):
+                continue
+            text = answers.get(turns.round_prompts_from, "")
+            given = sum(1 for line in text.splitlines() if line.strip())
+            if given > turns.rounds:
+                problems[turns.round_prompts_from] = (
+                    f"{step.title} has {turns.rounds} rounds: give at most {turns.rounds} "
+                    f"questions, one per line ({given} now)"
+                )
+        return problems
+
     @property
     def rest_role(self) -> Role | None:
         return next((role for role in self.roles if role.rest), None)
@@ -494,6 +532,19 @@ def _turn_problems(
                 (*loc, "turns", "round_prompts"),
                 f"{len(turns.round_prompts)} questions for {turns.rounds} rounds: "
                 "give one per round",
+            )
+    if turns.round_prompts_from is not None:
+        questions = {question.id for question in protocol.setup}
+        if turns.round_prompts_from not in questions:
+            yield (
+                (*loc, "turns", "round_prompts_from"),
+                f"unknown setup question '{turns.round_prompts_from}' "
+                f"(setup questions: {', '.join(sorted(questions)) or 'none'})",
+            )
+        if turns.rounds == "each":
+            yield (
+                (*loc, "turns", "round_prompts_from"),
+                'a question per round needs a number of rounds, not "each"',
             )
     if turns.rotate and turns.rounds == "each":
         yield (*loc, "turns", "rotate"), "rounds led by each person already rotate; remove rotate"

@@ -5,9 +5,21 @@ from __future__ import annotations
 import asyncio
 import tomllib
 
-from ui_flow import advance, countdown, countdown_text, plain, settle, start_session, type_text
+from textual.widgets import TextArea
+from ui_flow import (
+    advance,
+    answer_setup,
+    countdown,
+    countdown_text,
+    pick_protocol,
+    plain,
+    settle,
+    start_session,
+    type_text,
+)
 
 from protocolrunner.core.engine import State
+from protocolrunner.ui.screens.run import RunScreen
 from protocolrunner.ui.screens.summary import SummaryScreen
 
 ABSENT = ("Fatima Haddad", "Gus Lindqvist", "Hana Sato", "Ivo Petrov", "Jo Keller")
@@ -114,3 +126,40 @@ async def _final_word(make_app, clock, monkeypatch) -> None:
     assert second["actual_seconds"] == 30 + 110  # 30 s, back, then on: 120 s budget less 10
     assert next(t["person"] for t in turns if t["round"] == 2) == order[1]  # next leader
     assert rounds["actual_seconds"] == sum(t["actual_seconds"] for t in turns)
+
+
+def test_microlabs_with_the_groups_own_questions(make_app, clock) -> None:
+    asyncio.run(_microlabs_own_questions(make_app, clock))
+
+
+async def _microlabs_own_questions(make_app, clock) -> None:
+    """Questions typed at setup, one per line, are the rounds' questions on the run screen;
+    a round without one keeps the protocol's, and more lines than rounds are refused."""
+    app = make_app()
+    mine = ["What did [b]you[/b] try first?", "Who noticed?"]
+    async with app.run_test(size=(100, 40)) as pilot:
+        setup = await pick_protocol(pilot, "microlabs")
+        protocol = setup.protocol
+        await answer_setup(pilot, setup, {"topic": "Feedback", "questions": "a\nb\nc\nd"})
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is setup  # four questions for three rounds
+        assert app.focused is setup.query_one("#setup-questions")
+
+        setup.query_one("#setup-questions", TextArea).clear()
+        await type_text(pilot, "\n".join(mine))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        run = app.screen
+        assert isinstance(run, RunScreen)
+        await advance(pilot, clock, 60)
+        await pilot.press("f8")  # to the rounds
+        await settle(pilot)
+        turns = run.session.current.turns
+        per_round = len(turns) // 3
+        expected = [*mine, protocol.steps[1].turns.round_prompts[2]]
+        for k, question in enumerate(expected):
+            assert f"Round {k + 1}: {question}" in plain(run.query_one("#turn"))
+            for _ in range(per_round):
+                await pilot.press("f8")  # the next turn
+                await settle(pilot)

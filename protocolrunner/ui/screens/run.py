@@ -217,11 +217,11 @@ class RunScreen(Screen):
         if spec.rounds == "each":
             about.append(f", led by {run.order[turn.round]}")
         lines = [Content.assemble(*about)]
-        if turn.round < len(spec.round_prompts):
+        question = s.round_prompt(turn.round)
+        if question:
             lines.append(
                 Content.assemble(
-                    (f"Round {turn.round + 1}: ", "bold $accent"),
-                    " ".join(spec.round_prompts[turn.round].split()),
+                    (f"Round {turn.round + 1}: ", "bold $accent"), " ".join(question.split())
                 )
             )
         turn_widget.update(Content("\n").join(lines))

@@ -316,6 +316,10 @@ class SetupScreen(Screen):
                 self.notify(f"Please answer: {question.label}", severity="error", markup=False)
                 field.focus()
                 return
+        for question_id, problem in self.protocol.answer_problems(answers).items():
+            self.notify(problem, severity="error", markup=False)
+            self.query_one(f"#setup-{question_id}").focus()
+            return
         present = self.present
         problems = check_assignment(self.protocol, present, self.roles)
         if problems:
