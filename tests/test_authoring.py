@@ -178,3 +178,16 @@ def test_strict_warns_about_long_or_unbounded_turns() -> None:
     assert [loc for loc, _ in likely_mistakes(Protocol.model_validate(data))] == [
         ("group_size", "max")
     ]
+
+
+def test_strict_warns_when_own_questions_have_only_one_line() -> None:
+    data = starter("t").model_dump(exclude_none=True)
+    data["setup"] = [{"id": "qs", "label": "Our questions", "multiline": False}]
+    turns = {"rounds": 2, "round_prompts_from": "qs", "parts": [{"minutes": 1}]}
+    data["steps"][1] = {"id": "rounds", "title": "Rounds", "turns": turns}
+    assert list(likely_mistakes(Protocol.model_validate(data))) == [
+        (("steps", 1, "turns", "round_prompts_from"), "setup question 'qs' is one line, so a "
+         "group can type only one question of its own: make it multiline = true"),
+    ]  # fmt: skip
+    data["setup"][0]["multiline"] = True
+    assert list(likely_mistakes(Protocol.model_validate(data))) == []

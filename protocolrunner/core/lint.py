@@ -45,6 +45,13 @@ def likely_mistakes(protocol: Protocol) -> Iterable[tuple[Loc, str]]:
 def _turn_warnings(protocol: Protocol, loc: Loc, index: int) -> Iterable[tuple[Loc, str]]:
     step = protocol.steps[index]
     assert step.turns is not None
+    own = next((q for q in protocol.setup if q.id == step.turns.round_prompts_from), None)
+    if own is not None and not own.multiline:
+        yield (
+            (*loc, "turns", "round_prompts_from"),
+            f"setup question '{own.id}' is one line, so a group can type only one question "
+            "of its own: make it multiline = true",
+        )
     if step.turns.seats is not None:
         return
     largest = protocol.group_size.max
