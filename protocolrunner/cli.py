@@ -626,6 +626,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {exc.filename}:" if exc.filename else ""
         print(f"{PROG}: error:{where} {exc.strerror or exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        # Only the record commands load sqlite3; looked up here so the others need not.
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is None or not isinstance(exc, sqlite3.Error):
+            raise
+        print(f"{PROG}: error: the search index: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -679,3 +680,16 @@ def test_init_needs_a_name(capsys, tmp_path) -> None:
     assert len(err.splitlines()) == 1
     assert "--name" in err
     assert not folder.exists()
+
+
+def test_a_failing_search_index_is_one_line(
+    capsys, root, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(index_module.SessionIndex, "query", full)
+    status, out, err = run(capsys, *rec(root, "list"))
+    assert status == 1
+    assert out == ""
+    assert one_error_line(err) == "the search index: database or disk is full"
