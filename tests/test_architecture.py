@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +63,24 @@ def test_first_screens_paint_before_the_models_are_imported():
     report = json.loads(result.stdout)
     assert report["textual"]
     assert report["heavy"] == []
+
+
+CLOCK_READS = re.compile(
+    r"\btime\.(monotonic|time|perf_counter)\(|\bdatetime\.(now|utcnow|today)\(|\bdate\.today\("
+)
+
+
+def test_only_the_clock_module_reads_the_time():
+    """One injectable clock: tests drive time exactly and snapshots are deterministic."""
+    package = Path(__file__).resolve().parent.parent / "protocolrunner"
+    sources = sorted(package.rglob("*.py"))
+    assert len(sources) > 40 and package / "core" / "clock.py" in sources
+    readers = [
+        f"{path.relative_to(package)}:{number}: {line.strip()}"
+        for path in sources
+        if path != package / "core" / "clock.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if CLOCK_READS.search(line)
+    ]
+    assert readers == []
+    assert CLOCK_READS.search((package / "core" / "clock.py").read_text(encoding="utf-8"))

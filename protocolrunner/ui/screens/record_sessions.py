@@ -9,7 +9,6 @@ quickly as one of ten. The index is brought up to date in a thread when the scre
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -302,7 +301,9 @@ class RecordSessionsScreen(Screen):
         if self._search_timer is not None:
             self._search_timer.stop()
             self._search_timer = None
-        now = time.monotonic()
+        if self.index is None:
+            return  # still opening: the first page will be for whatever has been typed by then
+        now = self.app.context.clock.monotonic()
         if now - self._last_search >= SEARCH_DEBOUNCE:
             # The first keystroke after a pause searches at once; a burst waits for quiet.
             self._run_search()
@@ -311,7 +312,7 @@ class RecordSessionsScreen(Screen):
 
     def _run_search(self) -> None:
         self._search_timer = None
-        self._last_search = time.monotonic()
+        self._last_search = self.app.context.clock.monotonic()
         self.reload()
 
     @on(Input.Changed, "#filter-since, #filter-until")
