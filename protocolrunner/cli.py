@@ -183,14 +183,19 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-10-03") from None
 
 
-def _count(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
-    return number
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of ``minimum`` or more."""
+
+    def whole(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of {minimum} or more")
+        return number
+
+    return whole
 
 
 def _open_record(args: argparse.Namespace):
@@ -549,7 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("demo", cmd_demo, "write a sample community record to try the app with")
     sub.add_argument("dir", metavar="DIR", help="a new, empty folder")
-    sub.add_argument("--sessions", type=int, default=40, metavar="N", help="how many (40)")
+    sub.add_argument("--sessions", type=_at_least(0), default=40, metavar="N", help="how many (40)")
     sub.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (1)")
 
     record = commands.add_parser(
@@ -579,13 +584,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = record_command("list", cmd_record_list, "list sessions, newest first")
     filters(sub)
-    sub.add_argument("--limit", type=_count, metavar="N", help="at most N sessions")
+    sub.add_argument("--limit", type=_at_least(1), metavar="N", help="at most N sessions")
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     sub = record_command("search", cmd_record_search, "full-text search of notes and answers")
     sub.add_argument("query", nargs="+", metavar="WORD", help="words to find")
     filters(sub)
-    sub.add_argument("--limit", type=_count, metavar="N", help="at most N sessions")
+    sub.add_argument("--limit", type=_at_least(1), metavar="N", help="at most N sessions")
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     record_command("browse", cmd_record_browse, "browse, search and export sessions in the app")

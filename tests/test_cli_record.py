@@ -693,3 +693,11 @@ def test_a_failing_search_index_is_one_line(
     assert status == 1
     assert out == ""
     assert one_error_line(err) == "the search index: database or disk is full"
+
+
+def test_demo_sessions_must_be_zero_or_more(capsys, tmp_path: Path) -> None:
+    status, out, err = exits(capsys, "demo", str(tmp_path / "d"), "--sessions", "-5")
+    assert out == ""
+    assert status == 2
+    assert "'-5' is not a whole number of 0 or more" in err
+    assert not (tmp_path / "d").exists()
