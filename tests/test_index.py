@@ -711,3 +711,17 @@ def test_iter_people_oldest_first(index: SessionIndex) -> None:
     assert people[-1][2] == "2026-10-20"
     assert ("Dev", "facilitator", "2026-10-20") in people
     assert len(people) == sum(len(s.attendees) for s in corpus())
+
+
+def test_a_transaction_sqlite_already_ended_keeps_its_error(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "x.sqlite3", isolation_level=None)
+    try:
+        with (
+            pytest.raises(sqlite3.OperationalError, match="disk is full"),
+            index_module._writing(db),
+        ):
+            db.execute("ROLLBACK")  # as SQLite does by itself after a full disk
+            raise sqlite3.OperationalError("database or disk is full")
+        assert not db.in_transaction
+    finally:
+        db.close()
