@@ -186,13 +186,18 @@ class Turns(_Model):
             raise ValueError('rounds must be between 1 and 20, or "each"')
         return value
 
+    def own_questions(self, answers: Mapping[str, str]) -> list[str]:
+        """The questions the group typed at setup, one per non-blank line (none if the step
+        does not ask for them)."""
+        if self.round_prompts_from is None:
+            return []
+        text = answers.get(self.round_prompts_from, "")
+        return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
     def prompts_for(self, answers: Mapping[str, str]) -> list[str]:
         """The question of each round: the group's own, from the setup answers, where it typed
         one, and the file's otherwise. Empty when the step has no questions at all."""
-        own = []
-        if self.round_prompts_from is not None:
-            text = answers.get(self.round_prompts_from, "")
-            own = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+        own = self.own_questions(answers)
         if not own or not isinstance(self.rounds, int):
             return list(self.round_prompts)
         fallback = [*self.round_prompts, *[""] * self.rounds]
@@ -379,11 +384,8 @@ class Protocol(_Model):
             turns = step.turns
             if turns is None or turns.round_prompts_from is None:
                 continue
-            if not isinstance(turns.rounds, int):
-                continue
-            text = answers.get(turns.round_prompts_from, "")
-            given = sum(1 for line in text.splitlines() if line.strip())
-            if given > turns.rounds:
+            given = len(turns.own_questions(answers))
+            if isinstance(turns.rounds, int) and given > turns.rounds:
                 problems[turns.round_prompts_from] = (
                     f"{step.title} has {turns.rounds} rounds: give at most {turns.rounds} "
                     f"questions, one per line ({given} now)"
