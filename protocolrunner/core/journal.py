@@ -92,7 +92,10 @@ class Journal:
             "session": session.snapshot(),
         }
         text = json.dumps(payload, ensure_ascii=False, indent=1)
-        write_atomic(self.path_for(session.id), text)
+        # The journal holds a meeting's notes before anyone chose to save them: only this user
+        # may read it, whatever the umask (its folder 0700, its files 0600).
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomic(self.path_for(session.id), text, private=True)
         self._saved_revision[session.id] = session.revision
         self._saved_at[session.id] = now
         return True
