@@ -210,7 +210,7 @@ def test_a_dangling_symlink_is_reported(tmp_path):
     library = load_library([Source(EXTRA, tmp_path)])
     assert sorted(library.entries) == ["ok"]
     assert [str(p) for p in library.problems] == [
-        f"{link}:1:1: cannot read: No such file or directory"
+        f"{link}:1:1: is a link to nothing ({tmp_path / 'missing-target.toml'})"
     ]
 
 

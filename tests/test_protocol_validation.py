@@ -1235,7 +1235,7 @@ def test_folder_passed_as_a_file(tmp_path):
 def test_missing_path(tmp_path):
     [problem] = problems_of(tmp_path / "nowhere.toml")
     assert where(problem) == (1, 1, "")
-    assert problem.message == "cannot read: No such file or directory"
+    assert problem.message == "does not exist"
 
 
 # -- finding keys in tricky TOML -----------------------------------------------------------------

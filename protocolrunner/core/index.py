@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from . import paths
 from .problems import FileProblems, Problem
+from .scan import scan_sessions
 
 if TYPE_CHECKING:
     # Type names only: browsing an up-to-date index never needs the pydantic models, and
@@ -176,31 +177,6 @@ def fts_query(text: str) -> str:
     return " ".join(quoted)
 
 
-def _scan(folder: Path) -> dict[str, tuple[int, int]]:
-    """Every session file below ``folder`` with its (mtime_ns, size), via one scandir per dir."""
-    found: dict[str, tuple[int, int]] = {}
-    stack = [str(folder)]
-    while stack:
-        current = stack.pop()
-        try:
-            entries = os.scandir(current)
-        except OSError:
-            continue
-        with entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif entry.name.endswith(".toml"):
-                    try:
-                        st = entry.stat()
-                    except OSError:
-                        continue
-                    found[entry.path] = (st.st_mtime_ns, st.st_size)
-    return found
-
-
 @contextlib.contextmanager
 def _writing(db: sqlite3.Connection) -> Iterator[None]:
     """One write transaction, begun at once: a second writer waits here, not halfway."""
@@ -263,18 +239,36 @@ class SessionIndex:
         self.record = record
         self.db_path = db_path or default_index_path(record.root)
         self._db: sqlite3.Connection | None = None
+        self.degraded: str | None = None
+        """Why the index is kept in memory only, when its file cannot be used."""
 
     # -- connection --------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         if self._db is not None:
             return self._db
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            db = self._open()
-        except sqlite3.DatabaseError as exc:
-            self._after_error(exc)
-            db = self._open()
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                db = self._open()
+            except sqlite3.DatabaseError as exc:
+                self._after_error(exc)
+                db = self._open()
+        except (OSError, sqlite3.DatabaseError) as exc:
+            db = self._open_in_memory(exc)
         self._db = db
+        return db
+
+    def _open_in_memory(self, exc: BaseException) -> sqlite3.Connection:
+        """An index that lives in this process alone, for when the cache folder is full,
+        read-only or broken: the record still opens, only more slowly."""
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        self.degraded = (
+            f"the search index cannot be kept in {self.db_path.parent} ({reason}); "
+            "the record is read without it, more slowly"
+        )
+        db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        with _writing(db):
+            _create_schema(db)
         return db
 
     def _open(self) -> sqlite3.Connection:
@@ -334,8 +328,16 @@ class SessionIndex:
             try:
                 return self._refresh(progress)
             except sqlite3.DatabaseError as exc:
-                self._after_error(exc)
-                return self._refresh(progress)
+                if self.degraded:
+                    raise
+                try:
+                    self._after_error(exc)
+                    return self._refresh(progress)
+                except (OSError, sqlite3.DatabaseError) as again:
+                    # Rebuilt and failed again: the file cannot be written (a full disk).
+                    self.close()
+                    self._db = self._open_in_memory(again)
+                    return self._refresh(progress)
 
     def _after_error(self, exc: sqlite3.DatabaseError) -> None:
         """Start again from an empty index if ``exc`` says the file is damaged (the index is
@@ -356,8 +358,11 @@ class SessionIndex:
             return self._update(db, progress)
 
     def _update(self, db: sqlite3.Connection, progress: Progress | None) -> RefreshStats:
-        stats = RefreshStats()
-        on_disk = _scan(self.record.sessions_dir)
+        scan = scan_sessions(self.record.sessions_dir)
+        stats = RefreshStats(problems=list(scan.problems))
+        if self.degraded:
+            stats.problems.insert(0, Problem(str(self.db_path), self.degraded))
+        on_disk = scan.files
         known = {
             path: (mtime, size, problem)
             for path, mtime, size, problem in db.execute(
@@ -388,7 +393,14 @@ class SessionIndex:
                     (path, mtime, size, json.dumps([asdict(p) for p in exc.problems])),
                 )
                 continue
-            self._insert(db, path, session)
+            problem = self._insert_one(db, path, session)
+            if problem is not None:
+                stats.problems.append(problem)
+                db.execute(
+                    "INSERT INTO files VALUES (?, ?, ?, ?)",
+                    (path, mtime, size, json.dumps([asdict(problem)])),
+                )
+                continue
             db.execute("INSERT INTO files VALUES (?, ?, ?, NULL)", (path, mtime, size))
             if is_new:
                 stats.added += 1
@@ -406,6 +418,20 @@ class SessionIndex:
             db.execute("DELETE FROM actions WHERE session = ?", row)
             db.execute("DELETE FROM sessions WHERE rowid = ?", row)
         db.execute("DELETE FROM files WHERE path = ?", (path,))
+
+    @classmethod
+    def _insert_one(cls, db: sqlite3.Connection, path: str, s: SessionRecord) -> Problem | None:
+        """Add one session, or leave the index as it was and say why the session cannot be
+        stored: a value SQLite refuses makes that one file a problem, never a failed refresh."""
+        db.execute("SAVEPOINT one_session")
+        try:
+            cls._insert(db, path, s)
+        except (OverflowError, ValueError, sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
+            db.execute("ROLLBACK TO one_session")
+            db.execute("RELEASE one_session")
+            return Problem(path, f"cannot be added to the search index: {exc}")
+        db.execute("RELEASE one_session")
+        return None
 
     @staticmethod
     def _insert(db: sqlite3.Connection, path: str, s: SessionRecord) -> None:

@@ -7,7 +7,7 @@ mistake is reported with its file, line and key, and never crashes a reader.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
@@ -24,6 +24,13 @@ TURNS_FORMAT = 3
 """Steps taken in turns keep each turn (``[[steps.turns]]``) and need format 3."""
 SESSION_FORMAT_READ = TURNS_FORMAT
 """The newest session format this protocolrunner reads."""
+
+
+MAX_RECORDED_SECONDS = 10**9
+"""Longer than any meeting (about 31 years): a bound that keeps every total of a record's
+seconds within what the search index can store."""
+Seconds = Annotated[int, Field(ge=0, le=MAX_RECORDED_SECONDS)]
+SignedSeconds = Annotated[int, Field(ge=-MAX_RECORDED_SECONDS, le=MAX_RECORDED_SECONDS)]
 
 
 class _Model(BaseModel):
@@ -111,19 +118,19 @@ class StepNotes(_Model):
 class RecordedTurn(_Model):
     person: str
     label: str = ""
-    round: int = Field(1, ge=1, description="Which round the turn was in, from 1.")
-    planned_seconds: int = Field(ge=0)
-    actual_seconds: int = Field(ge=0)
-    extended_seconds: int = 0
+    round: int = Field(1, ge=1, le=1000, description="Which round the turn was in, from 1.")
+    planned_seconds: Seconds
+    actual_seconds: Seconds
+    extended_seconds: SignedSeconds = 0
     note: str = ""
 
 
 class RecordedStep(_Model):
     id: str
     title: str
-    planned_seconds: int = Field(ge=0)
-    actual_seconds: int = Field(ge=0)
-    extended_seconds: int = 0
+    planned_seconds: Seconds
+    actual_seconds: Seconds
+    extended_seconds: SignedSeconds = 0
     skipped: bool = False
     speakers: list[str] = Field(default_factory=list)
     silent: list[str] = Field(default_factory=list)
