@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import os
@@ -25,7 +26,8 @@ from protocolrunner.core.models import (
     RoleHolders,
     SessionRecord,
 )
-from protocolrunner.core.record import Record
+from protocolrunner.core.record import Record, RecordError, SessionExistsError, session_record
+from protocolrunner.ui.screens.summary import SummaryScreen
 
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
 CET = timezone(timedelta(hours=1))
@@ -198,3 +200,96 @@ def test_export_into_a_regular_file_names_the_target(
     assert (status, out) == (1, "")
     assert str(target) in err
     assert ".tmp" not in err
+
+
+# -- 3. saving twice ----------------------------------------------------------------------------
+
+
+def test_saving_the_same_session_again_is_success(record: Record) -> None:
+    path = record.save_session(make_record(1))
+    before = path.read_bytes()
+    assert record.save_session(make_record(1)) == path
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def test_a_different_session_with_the_same_name_is_refused(record: Record) -> None:
+    path = record.save_session(make_record(1))
+    before = path.read_bytes()
+    with pytest.raises(SessionExistsError) as info:
+        record.save_session(make_record(1, reflection="another meeting"))
+    assert isinstance(info.value, RecordError)
+    assert isinstance(info.value, FileExistsError)  # callers catching OSError still do
+    message = str(info.value)
+    assert f"a different session with the same id is already saved at {path}" in message
+    assert ".tmp" not in message
+    assert path.read_bytes() == before
+    assert no_temp_files(record.root)
+
+
+def finished_session(clock: FakeClock, session_id: str = "5a7e0001") -> Session:
+    session = journal_session(clock, session_id)
+    session.start()
+    clock.advance(300)
+    session.set_note(1, "clarifying-questions", "How many?\nWhich ones?")
+    clock.advance(120.4)
+    session.add_action("Try exit tickets", "Ann")
+    session.set_reflection("Good.")
+    session.end()
+    return session
+
+
+def test_a_resumed_session_saves_to_the_same_file(tmp_path: Path, record: Record) -> None:
+    # A crash after the save but before the journal was discarded: the journal still holds the
+    # session, and resuming and saving it again must find its own file, not a "collision".
+    clock = FakeClock()
+    journal = Journal(tmp_path / "journal", clock)
+    session = finished_session(clock)
+    journal.save(session, record=record.root, protocol_sha256="ab" * 32, force=True)
+    path = record.save_session(session_record(session, "ab" * 32))
+
+    clock.advance(3600)
+    (entry,), _ = journal.pending()
+    resumed = entry.restore(clock)
+    assert record.save_session(session_record(resumed, entry.protocol_sha256)) == path
+
+
+def test_the_summary_discards_the_journal_only_once_saved(
+    make_app, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def resume_and_save(
+        session_id: str, same: bool
+    ) -> tuple[Path, SummaryScreen, list[str], bool]:
+        app = make_app()
+        record, journal = app.context.record, app.context.journal
+        session = finished_session(clock, session_id)
+        journal.save(session, record=record.root, force=True)
+        on_disk = session_record(session)
+        if not same:
+            on_disk = on_disk.model_copy(update={"reflection": "Another meeting."})
+        path = record.save_session(on_disk)
+        messages: list[str] = []
+        monkeypatch.setattr(app, "notify", lambda message, **_: messages.append(str(message)))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("r")  # resume the journalled session: its summary
+            await pilot.pause()
+            summary = app.screen
+            assert isinstance(summary, SummaryScreen)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+        return path, summary, messages, journal.path_for(session_id).exists()
+
+    # The file already holds this very session: saving succeeds, the journal goes.
+    path, summary, messages, journalled = asyncio.run(resume_and_save("5a7e0001", same=True))
+    assert summary.saved_path == path and not summary.unsaved
+    assert messages == [f"Saved to {path}"]
+    assert not journalled
+
+    # Another session under that name: an error naming the file, and the journal stays.
+    path, summary, messages, journalled = asyncio.run(resume_and_save("5a7e0002", same=False))
+    assert summary.saved_path is None and summary.unsaved
+    assert len(messages) == 1
+    assert messages[0].startswith("Could not save: a different session with the same id is")
+    assert str(path) in messages[0]
+    assert journalled

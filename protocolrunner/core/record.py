@@ -49,6 +49,13 @@ class RecordError(RuntimeError):
     """The record cannot be used as asked (missing, locked, not a record)."""
 
 
+class SessionExistsError(RecordError, FileExistsError):
+    """Another session's file already has the name a new session would be saved under.
+
+    Also a ``FileExistsError``, so code that catches ``OSError`` around a save still does.
+    """
+
+
 def to_toml(data: dict[str, Any]) -> str:
     """TOML text for people to read and diff: notes with line breaks stay multi-line strings."""
     return tomli_w.dumps(_drop_none(data), multiline_strings=True)
@@ -245,10 +252,29 @@ class Record:
         return loaded
 
     def save_session(self, record: SessionRecord) -> Path:
-        """Write a new session file; never replaces another session's file."""
+        """Write a new session file; never replaces another session's file.
+
+        Saving the same session twice is not an error: if the file is already there with the
+        very same content (say a crash came after the save but before the journal was
+        discarded, and the resumed session is saved again), its path is returned. A different
+        file under that name raises ``SessionExistsError`` and is left as it is.
+        """
         path = self.sessions_dir / f"{record.started:%Y}" / session_file_name(record)
         self._inside(path)
-        write_atomic(path, session_toml(record), exclusive=True)
+        text = session_toml(record)
+        try:
+            write_atomic(path, text, exclusive=True)
+        except FileExistsError:
+            try:
+                same = path.is_file() and path.read_bytes() == text.encode("utf-8")
+            except OSError:
+                same = False
+            if same:
+                return path
+            raise SessionExistsError(
+                f"a different session with the same id is already saved at {path}; "
+                "it was left as it is, and this session was not saved"
+            ) from None
         return path
 
     def update_session(
