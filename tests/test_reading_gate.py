@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import BUNDLED_DIR, run_cli, time_limit
 
 from protocolrunner.core.demo import write_demo
 from protocolrunner.core.index import SessionIndex
@@ -30,8 +31,6 @@ from protocolrunner.core.problems import (
 from protocolrunner.core.record import Record, session_toml
 from protocolrunner.core.scan import scan_sessions
 from protocolrunner.core.validation import validate_document
-
-from support import BUNDLED_DIR, run_cli, time_limit
 
 
 def problem_of(path: Path) -> str:
@@ -347,8 +346,8 @@ def mutants(draw: st.DrawFn) -> tuple[str, str]:
             text = text[:at] + draw(st.sampled_from(AWKWARD)) + text[at:]
         elif action == "swap":
             # A value of one type where another was: a number for a string, a table for a list.
-            old = draw(st.sampled_from(["= \"", "= [", "= 1", "= true", "= 20"]))
-            new = draw(st.sampled_from(["= 1 #", "= {} #", "= [[[1]]] #", "= \"x\" #", "= -1 #"]))
+            old = draw(st.sampled_from(['= "', "= [", "= 1", "= true", "= 20"]))
+            new = draw(st.sampled_from(["= 1 #", "= {} #", "= [[[1]]] #", '= "x" #', "= -1 #"]))
             text = text.replace(old, new, draw(st.integers(1, 3)))
         else:
             text = text[:at] + draw(st.text(max_size=30)) + text[at:]
