@@ -6,7 +6,13 @@ import asyncio
 import contextlib
 import errno
 import os
+import signal
+import socket
 import stat
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -26,7 +32,14 @@ from protocolrunner.core.models import (
     RoleHolders,
     SessionRecord,
 )
-from protocolrunner.core.record import Record, RecordError, SessionExistsError, session_record
+from protocolrunner.core.record import (
+    LOCK_FILE,
+    Record,
+    RecordError,
+    SessionExistsError,
+    file_lock,
+    session_record,
+)
 from protocolrunner.ui.screens.summary import SummaryScreen
 
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
@@ -293,3 +306,162 @@ def test_the_summary_discards_the_journal_only_once_saved(
     assert messages[0].startswith("Could not save: a different session with the same id is")
     assert str(path) in messages[0]
     assert journalled
+
+
+# -- 4. locks that heal -------------------------------------------------------------------------
+
+HOST = socket.gethostname()
+
+
+def test_a_lock_left_by_a_dead_process_here_is_taken_at_once(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # gone, and reaped: os.kill(pid, 0) finds nothing
+    lock = tmp_path / LOCK_FILE
+    lock.write_text(f"{HOST} {child.pid}\n")
+    started = time.monotonic()
+    with file_lock(lock, timeout=0.05):  # far shorter than any wait
+        assert lock.read_text() == f"{HOST} {os.getpid()}\n"
+    assert time.monotonic() - started < 1
+    assert not lock.exists()
+
+
+def test_an_edit_after_a_kill_minus_9_does_not_wait(record: Record) -> None:
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from protocolrunner.core.record import file_lock\n"
+        "with file_lock(Path(sys.argv[1])):\n"
+        "    print('locked', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    lock = record.root / LOCK_FILE
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, str(lock)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "locked\n"
+        assert lock.read_text() == f"{HOST} {child.pid}\n"
+        with pytest.raises(RecordError, match="locked by another"), file_lock(lock, timeout=0.1):
+            pass  # alive: its lock holds
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+    assert lock.exists()  # what kill -9 leaves behind
+    started = time.monotonic()
+    record.update_community(lambda c: c.model_copy(update={"cadence": "Tuesdays"}))
+    assert time.monotonic() - started < 1
+    assert record.load_community().cadence == "Tuesdays"
+    assert not lock.exists()
+
+
+def test_a_lock_held_by_a_live_process_here_is_waited_for(tmp_path: Path) -> None:
+    lock = tmp_path / LOCK_FILE
+    lock.write_text(f"{HOST} {os.getpid()}\n")
+    started = time.monotonic()
+    with pytest.raises(RecordError, match="locked by another"), file_lock(lock, timeout=0.3):
+        pass
+    assert time.monotonic() - started >= 0.3
+    assert lock.read_text() == f"{HOST} {os.getpid()}\n"  # not ours to remove
+
+
+def test_a_live_process_of_another_user_counts_as_alive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_yours(pid: int, sig: int) -> None:
+        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "kill", not_yours)
+    lock = tmp_path / LOCK_FILE
+    lock.write_text(f"{HOST} 1\n")
+    with pytest.raises(RecordError, match="locked by another"), file_lock(lock, timeout=0.05):
+        pass
+    assert lock.read_text() == f"{HOST} 1\n"
+
+
+def test_a_lock_from_another_host_is_respected_until_it_is_stale(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # no such process here: that says nothing about the other computer
+    lock = tmp_path / LOCK_FILE
+    held = f"not-{HOST} {child.pid}\n"
+    lock.write_text(held)
+    with pytest.raises(RecordError, match="locked by another"), file_lock(lock, timeout=0.05):
+        pass
+    assert lock.read_text() == held
+    old = time.time() - 121  # past the 120 s rule
+    os.utime(lock, (old, old))
+    with file_lock(lock, timeout=0.05):
+        assert lock.read_text() == f"{HOST} {os.getpid()}\n"
+    assert not lock.exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe garbled", b"host 12 extra", b"host -3"])
+def test_an_empty_or_garbled_lock_is_stale_after_two_seconds(
+    tmp_path: Path, content: bytes
+) -> None:
+    lock = tmp_path / LOCK_FILE
+    lock.write_bytes(content)  # just created: its writer may still be writing
+    with pytest.raises(RecordError, match="locked by another"), file_lock(lock, timeout=0.05):
+        pass
+    assert lock.read_bytes() == content
+    old = time.time() - 3
+    os.utime(lock, (old, old))
+    with file_lock(lock, timeout=0.05):
+        assert lock.read_text() == f"{HOST} {os.getpid()}\n"
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["error", "short write"])
+def test_a_lock_that_cannot_be_written_is_not_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, short: bool
+) -> None:
+    def full(fd: int, data: bytes) -> int:
+        if short:
+            return 0
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full)
+    lock = tmp_path / LOCK_FILE
+    refused = pytest.raises(RecordError, match="could not write the lock file")
+    with refused as info, file_lock(lock, timeout=0.05):
+        pytest.fail("the lock must not be held")
+    assert str(lock) in str(info.value)
+    assert os.strerror(errno.ENOSPC) in str(info.value)
+    assert not lock.exists()
+
+
+def test_a_taken_over_lock_is_not_removed_by_its_old_holder(tmp_path: Path) -> None:
+    lock = tmp_path / LOCK_FILE
+    with file_lock(lock):
+        lock.unlink()  # held too long: another computer judged it stale and took it
+        lock.write_text(f"not-{HOST} 4242\n")
+    assert lock.read_text() == f"not-{HOST} 4242\n"
+
+
+def test_racing_takers_of_a_dead_lock_still_exclude_each_other(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    lock = tmp_path / LOCK_FILE
+    inside: list[int] = []
+    most = 0
+    guard = threading.Lock()
+
+    def edit() -> None:
+        nonlocal most
+        with file_lock(lock, timeout=5):
+            with guard:
+                inside.append(1)
+                most = max(most, len(inside))
+            time.sleep(0.005)
+            with guard:
+                inside.pop()
+
+    for _ in range(10):
+        lock.write_text(f"{HOST} {child.pid}\n")
+        threads = [threading.Thread(target=edit) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert most == 1
+    assert not lock.exists()

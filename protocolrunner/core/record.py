@@ -12,7 +12,9 @@ before writing, so nobody's edit is lost.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -69,39 +71,153 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
+UNWRITTEN_LOCK_GRACE = 2.0
+"""Seconds an empty or unreadable lock file is left alone: its writer may be filling it in."""
+
+
 @contextlib.contextmanager
 def file_lock(
     path: Path, timeout: float = 10.0, stale: float = 120.0, clock: Clock = SYSTEM_CLOCK
 ) -> Iterator[None]:
     """Hold an exclusive lock file. Works on shared drives, where ``flock`` often does not.
 
-    A lock older than ``stale`` seconds is taken to belong to a process that died.
+    The file says who holds it: ``host pid``. Someone else's lock is waited for, up to
+    ``timeout`` seconds, unless it is stale, when it is taken over at once:
+
+    - its holder ran on this host and that process is gone (killed, crashed);
+    - it is empty or unreadable and older than ``UNWRITTEN_LOCK_GRACE`` (its writer died before
+      writing, or the disk was full);
+    - it is older than ``stale`` seconds, whoever holds it. For a lock from another computer
+      this is the only rule, as its process cannot be asked.
     """
+    owner = f"{socket.gethostname()} {os.getpid()}\n".encode()
     deadline = clock.monotonic() + timeout
     while True:
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
-            with contextlib.suppress(FileNotFoundError):
-                if clock.now().timestamp() - path.stat().st_mtime > stale:
-                    path.unlink()
-                    continue
+            if _remove_stale_lock(path, stale, clock):
+                continue
             if clock.monotonic() > deadline:
                 raise RecordError(
                     f"{path} is locked by another protocolrunner; try again"
                 ) from None
             time.sleep(0.02)
             continue
-        try:
-            os.write(fd, f"{os.getpid()}\n".encode())
-        finally:
-            os.close(fd)
+        _write_lock(fd, path, owner)
         break
     try:
         yield
     finally:
+        _release_lock(path, owner)
+
+
+def _write_lock(fd: int, path: Path, owner: bytes) -> None:
+    # A lock file without its owner would be waited for by everyone, so it must not stay.
+    try:
+        try:
+            written = os.write(fd, owner)
+        finally:
+            os.close(fd)  # a shared drive may report a failed write only here
+        if written != len(owner):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise RecordError(
+            f"could not write the lock file {path}: {exc.strerror or exc}; nothing was changed"
+        ) from exc
+
+
+def _release_lock(path: Path, owner: bytes) -> None:
+    # Only our own lock is removed: had we held it past ``stale``, another computer may have
+    # taken it over, and its lock must stay.
+    try:
+        ours = path.read_bytes() == owner
+    except FileNotFoundError:
+        return
+    except OSError:
+        ours = True
+    if ours:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def _remove_stale_lock(path: Path, stale: float, clock: Clock) -> bool:
+    """Remove the lock at ``path`` if it is stale; whether to try to take it again at once."""
+    content: bytes | None
+    try:
+        seen = os.stat(path)
+        try:
+            content = path.read_bytes()
+        except PermissionError:
+            content = None  # another user's lock we may not read: only its age tells
+    except FileNotFoundError:
+        return True  # released meanwhile
+    except OSError:
+        return False
+    if not _is_stale(content, clock.now().timestamp() - seen.st_mtime, stale):
+        return False
+    # Two processes may find the same stale lock. Remove it only if it is still the very file
+    # that was judged: if another process took it over meanwhile, its new lock stays. (Between
+    # this check and the unlink a tiny window remains; without kernel locks none can be closed.)
+    try:
+        if _identity(os.stat(path)) != _identity(seen) or (
+            content is not None and path.read_bytes() != content
+        ):
+            return True
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int]:
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _is_stale(content: bytes | None, age: float, stale: float) -> bool:
+    if age > stale:
+        return True
+    if content is None:
+        return False
+    holder = _lock_holder(content)
+    if holder is None:
+        return age > UNWRITTEN_LOCK_GRACE
+    host, pid = holder
+    return host == socket.gethostname() and not _process_alive(pid)
+
+
+def _lock_holder(content: bytes) -> tuple[str | None, int] | None:
+    """``(host, pid)`` from a lock file; host ``None`` for a lock that holds only a pid (written
+    by an older protocolrunner); ``None`` for an empty or garbled file."""
+    try:
+        fields = content.decode("utf-8").split()
+    except UnicodeDecodeError:
+        return None
+    if len(fields) == 1:
+        host, pid = None, fields[0]
+    elif len(fields) == 2:
+        host, pid = fields
+    else:
+        return None
+    if not (pid.isascii() and pid.isdigit()) or int(pid) <= 0:
+        return None
+    return host, int(pid)
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill() would end the process there; the age rule still applies
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except OSError:  # PermissionError: it runs, as another user
+        return True
+    return True
 
 
 def session_record(session: Session, protocol_sha256: str = "") -> SessionRecord:
