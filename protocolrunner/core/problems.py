@@ -47,17 +47,21 @@ of it."""
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 """The whole numbers a file may hold: what SQLite, and so the search index, can store."""
 
-# What matters to the structure of a TOML document, with strings and comments as whole tokens
-# so that a bracket or a dot inside them is never counted. Everything else is skipped unread.
-_TOKEN = re.compile(
-    r'''"""(?:[^"\\]|\\.|"(?!""))*"{3,5}'''
-    r"""|'''(?:[^']|'(?!''))*'{3,5}"""
-    r'''|"(?:[^"\\\n]|\\.)*"'''
-    r"""|'[^'\n]*'"""
-    r"|#[^\n]*"
-    r"|[\[\]{}=,.\n]",
-    re.DOTALL,
+# Strings and comments as whole tokens, so that a bracket or a dot inside them is never counted.
+# Possessive quantifiers (*+, ++): an unclosed string fails at once, never backtracks.
+_QUOTED = (
+    r'''"""(?:[^"\\]++|\\.|"(?!""))*+"{3,5}'''
+    r"""|'''(?:[^']++|'(?!''))*+'{3,5}"""
+    r'''|"(?:[^"\\\n]++|\\.)*+"'''
+    r"""|'[^'\n]*+'"""
+    r"|#[^\n]*+"
 )
+_STRINGS_AND_COMMENTS = re.compile(_QUOTED, re.DOTALL)
+_TOKEN = re.compile(_QUOTED + r"|[\[\]{}=,.\n]", re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
+# More than MAX_KEY_PARTS parts joined by dots. A number holds one dot at most, and numbers are
+# kept apart by commas, brackets or line breaks, so only a dotted key can match.
+_LONG_KEY = re.compile(rf"(?:\.[^\n=,\[\]{{}}.]*+){{{MAX_KEY_PARTS}}}")
 _LONG_NUMBER = re.compile(r"[0-9][0-9_]{19,}")
 
 
@@ -121,7 +125,8 @@ def read_regular(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> byte
     except OSError as exc:
         raise FileProblems([Problem(name, _open_failure(path, exc))]) from None
     try:
-        kind = stat.S_IFMT(os.fstat(fd).st_mode)
+        info = os.fstat(fd)
+        kind = stat.S_IFMT(info.st_mode)
         if kind == stat.S_IFDIR:
             raise FileProblems([Problem(name, "is a folder, not a file")])
         if kind != stat.S_IFREG:
@@ -129,7 +134,8 @@ def read_regular(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> byte
             raise FileProblems([Problem(name, f"is a {what}, not a regular file")])
         chunks, size = [], 0
         while size <= max_bytes:
-            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            # One read of the size the file says it has (and one more to see the end).
+            chunk = os.read(fd, min(max(info.st_size + 1, 4096), max_bytes + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
@@ -185,6 +191,10 @@ def structure_problem(text: str, name: str) -> Problem | None:
     """
     if text.count(".") < MAX_KEY_PARTS and text.count("[") + text.count("{") <= MAX_DEPTH:
         return None  # cannot exceed either limit
+    skeleton = _STRINGS_AND_COMMENTS.sub("", text)
+    if _LONG_KEY.search(skeleton) is None and _depth(skeleton) <= MAX_DEPTH:
+        return None
+    # Found: scan again, token by token, for the line and column.
     depth = dots = 0
     for match in _TOKEN.finditer(text):
         token = match.group()
@@ -213,6 +223,22 @@ def structure_problem(text: str, name: str) -> Problem | None:
         elif "\n" in token:
             dots = 0  # a multi-line string
     return None
+
+
+def _depth(skeleton: str) -> int:
+    """How deeply brackets nest in ``skeleton``, counting unclosed ones (the parser recurses
+    into those too)."""
+    depth = deepest = 0
+    for bracket in _NOT_BRACKET.sub("", skeleton):
+        if bracket in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    break
+        else:
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def _has_huge_int(value: Any) -> bool:

@@ -39,6 +39,7 @@ from .models import (
 )
 from .problems import FileProblems, Problem, read_toml
 from .roles import PastSession
+from .scan import scan_sessions
 from .validation import validate_document
 
 COMMUNITY_FILE = "community.toml"
@@ -344,22 +345,18 @@ class Record:
 
     # -- sessions ----------------------------------------------------------------------------
     def session_files(self) -> list[Path]:
-        if not self.sessions_dir.is_dir():
-            return []
-        # Hidden files and folders (editor backups, .trash) are not sessions; the index agrees.
-        return sorted(
-            p
-            for p in self.sessions_dir.rglob("*.toml")
-            if not any(part.startswith(".") for part in p.relative_to(self.sessions_dir).parts)
-        )
+        return sorted(Path(p) for p in scan_sessions(self.sessions_dir).files)
 
     def load_session(self, path: Path) -> SessionRecord:
         data, text = read_toml(path)
         return validate_document(SessionRecord, data, text, str(path))
 
     def load_sessions(self) -> Loaded:
-        loaded = Loaded()
-        for path in self.session_files():
+        """Every session that can be read, and a problem for each file or folder that cannot."""
+        scan = scan_sessions(self.sessions_dir)
+        loaded = Loaded(problems=list(scan.problems))
+        for name in sorted(scan.files):
+            path = Path(name)
             try:
                 loaded.sessions.append((path, self.load_session(path)))
             except FileProblems as exc:
