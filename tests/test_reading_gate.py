@@ -408,3 +408,11 @@ def test_saved_sessions_read_back_through_the_gate(demo):
     for path, session in demo.load_sessions().sessions:
         assert path.read_text() == session_toml(session)
         assert session.started.date() <= date(2026, 12, 31)
+
+
+def test_the_authoring_guide_states_the_limits_the_gate_applies():
+    guide = (BUNDLED_DIR.parent / "docs" / "authoring.md").read_text()
+    section = guide.split("### Limits on any file")[1].split("\n## ")[0]
+    assert f"at most {MAX_FILE_BYTES // 2**20} MiB" in section
+    assert f"at most {MAX_DEPTH} deep" in section
+    assert f"at most {MAX_KEY_PARTS} parts" in section
