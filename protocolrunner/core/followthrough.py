@@ -1,21 +1,23 @@
 """Follow-through: the action items earlier sessions left open, and marking them at a later one.
 
 A community reviews last time's action items when it meets again: each is done, carried
-forward (still open, looked at again next time) or dropped. The answer is written back into
-the session file the item came from, under the record's lock, so the record stays the one
-source of truth.
+forward (still open, looked at again next time) or dropped, and may be opened again. Each answer
+is a follow-through event of its own (``core.events``): the session file the item came from is
+never written again, so two schools reviewing the same item never make a merge conflict.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
 
 from .index import ActionRow, SessionIndex, name_key
-from .models import RecordedAction, SessionRecord
+from .models import FollowThroughEvent, RecordedAction, SessionRecord
 from .record import Record, RecordError
+from .text import visible
 
 OpenItem = ActionRow
 """An open action item with the session it came from (the index's row type, so the fast path
@@ -106,14 +108,15 @@ def _day(day: date, today: date | None) -> str:
 
 
 def source_label(item: OpenItem, today: date | None = None) -> str:
-    """Where an item comes from: 'from last Consultancy (12 Sep)'."""
+    """Where an item comes from: 'from last Consultancy (12 Sep)' (for showing: control
+    characters in the title come out as escapes)."""
     last = "last " if item.latest else ""
-    return f"from {last}{item.protocol_title} ({_day(item.started.date(), today)})"
+    return f"from {last}{visible(item.protocol_title)} ({_day(item.started.date(), today)})"
 
 
 def describe(item: OpenItem, today: date | None = None) -> str:
     """One line: 'from last Consultancy (12 Sep): Ben will try cold-calling with wait time'."""
-    line = f"{source_label(item, today)}: {item.text}"
+    line = f"{source_label(item, today)}: {visible(item.text)}"
     note = carried_note(item, today)
     return f"{line} ({note})" if note else line
 
@@ -136,31 +139,47 @@ def apply_state(action: RecordedAction, state: State, today: date) -> RecordedAc
     )
 
 
-def _find(record: SessionRecord, item: OpenItem) -> int:
-    actions = record.actions
-    if item.position < len(actions):
-        at = actions[item.position]
-        if at.text == item.text and at.owner == item.owner:
-            return item.position
-    # Someone edited the file since it was read: look for the same item elsewhere in it.
-    for position, action in enumerate(actions):
-        if action.text == item.text and action.owner == item.owner:
-            return position
-    raise FollowThroughError(
-        f"'{item.text}' is no longer in {item.path.name}; it was changed by someone else"
+def mark(
+    record: Record,
+    item: OpenItem,
+    state: State,
+    when: datetime | date,
+    *,
+    by: str = "",
+) -> FollowThroughEvent:
+    """Record the group's review of one item as a new follow-through event.
+
+    ``when`` is the moment of the review (a day alone is taken as noon of that day, local
+    time); an event is always later than the one it supersedes. The item must still be in its
+    session file as it was shown.
+    """
+    session = record.load_session(item.path, followthrough=False)
+    position = item.position
+    actions = session.actions
+    if position >= len(actions) or actions[position].text != item.text:
+        raise FollowThroughError(
+            f"'{visible(item.text)}' is no longer in {visible(item.path.name)}; "
+            "it was changed by someone else"
+        )
+    if not isinstance(when, datetime):
+        when = datetime.combine(when, time(12))
+    if when.tzinfo is None:
+        when = when.astimezone()
+    # What the reviewer saw is superseded, even if their clock is behind the one that made it.
+    seen = record.followthrough().get((session.id, position))
+    if seen is not None and seen.at >= when:
+        when = seen.at + timedelta(milliseconds=1)
+    event = FollowThroughEvent(
+        id=secrets.token_hex(4),
+        session=session.id,
+        item=position,
+        state=state,
+        at=when,
+        by=by,
+        text=item.text,
     )
-
-
-def mark(record: Record, item: OpenItem, state: State, today: date) -> SessionRecord:
-    """Write the review of one open item back into its session file (locked, atomic)."""
-
-    def change(rec: SessionRecord) -> SessionRecord:
-        position = _find(rec, item)
-        actions = list(rec.actions)
-        actions[position] = apply_state(actions[position], state, today)
-        return rec.model_copy(update={"actions": actions})
-
-    return record.update_session(item.path, change)
+    record.save_event(event)
+    return event
 
 
 SMALL_RECORD = 300

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,10 +26,10 @@ from .scan import scan_sessions
 if TYPE_CHECKING:
     # Type names only: browsing an up-to-date index never needs the pydantic models, and
     # the record browser paints its first frame before they are imported.
-    from .models import SessionRecord
+    from .models import FollowThroughEvent, SessionRecord
     from .record import Record
 
-INDEX_SCHEMA = 5
+INDEX_SCHEMA = 6
 BUSY_TIMEOUT = 120.0
 """Seconds to wait while another process writes the same index: the first build of a record
 of ten thousand sessions takes about 15 s on a small laptop."""
@@ -62,6 +62,11 @@ CREATE TABLE actions (
     done INTEGER, status TEXT, reviewed TEXT
 );
 CREATE INDEX actions_session ON actions(session);
+CREATE TABLE events (
+    path TEXT PRIMARY KEY, session_id TEXT, item INTEGER, state TEXT, at_utc TEXT, id TEXT,
+    day TEXT
+);
+CREATE INDEX events_item ON events(session_id, item, at_utc, id);
 CREATE VIRTUAL TABLE fts USING fts5(
     setup, notes, actions, reflection, people,
     tokenize = 'unicode61 remove_diacritics 2'
@@ -222,6 +227,13 @@ def _create_schema(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(INDEX_SCHEMA),))
 
 
+_LATEST_EVENTS = (
+    "SELECT session_id, item, state, day FROM (SELECT session_id, item, state, day, "
+    "row_number() OVER (PARTITION BY session_id, item ORDER BY at_utc DESC, id DESC) AS n "
+    "FROM events) WHERE n = 1"
+)
+"""The follow-through event in force for each reviewed item (see ``core.events``)."""
+
 _REFRESH_LOCKS: dict[str, threading.Lock] = {}
 _REFRESH_LOCKS_GUARD = threading.Lock()
 
@@ -358,10 +370,11 @@ class SessionIndex:
 
     def _update(self, db: sqlite3.Connection, progress: Progress | None) -> RefreshStats:
         scan = scan_sessions(self.record.sessions_dir)
-        stats = RefreshStats(problems=list(scan.problems))
+        events = scan_sessions(self.record.followthrough_dir)
+        stats = RefreshStats(problems=scan.problems + events.problems)
         if self.degraded:
             stats.problems.insert(0, Problem(str(self.db_path), self.degraded))
-        on_disk = scan.files
+        on_disk = scan.files | events.files
         known = {
             path: (mtime, size, problem)
             for path, mtime, size, problem in db.execute(
@@ -384,7 +397,11 @@ class SessionIndex:
             is_new = path not in known
             self._forget(db, path)
             try:
-                session = self.record.load_session(Path(path))
+                if path in events.files:
+                    self._insert_event(db, path, self.record.load_event(Path(path)))
+                    db.execute("INSERT INTO files VALUES (?, ?, ?, NULL)", (path, mtime, size))
+                    continue
+                session = self.record.load_session(Path(path), followthrough=False)
             except FileProblems as exc:
                 stats.problems.extend(exc.problems)
                 db.execute(
@@ -416,7 +433,24 @@ class SessionIndex:
             db.execute("DELETE FROM steps WHERE session = ?", row)
             db.execute("DELETE FROM actions WHERE session = ?", row)
             db.execute("DELETE FROM sessions WHERE rowid = ?", row)
+        db.execute("DELETE FROM events WHERE path = ?", (path,))
         db.execute("DELETE FROM files WHERE path = ?", (path,))
+
+    @staticmethod
+    def _insert_event(db: sqlite3.Connection, path: str, event: FollowThroughEvent) -> None:
+        db.execute(
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                path,
+                event.session,
+                event.item,
+                event.state,
+                # One time zone, so that the text sorts as the instants do.
+                event.at.astimezone(UTC).isoformat(),
+                event.id,
+                event.at.date().isoformat(),
+            ),
+        )
 
     @classmethod
     def _insert_one(cls, db: sqlite3.Connection, path: str, s: SessionRecord) -> Problem | None:
@@ -710,17 +744,24 @@ class SessionIndex:
 
         def rows() -> list[ActionRow]:
             db = self._connect()
+            # The state in force: the item's latest follow-through event, else its own file's.
             sql = (
                 "SELECT s.path, s.id, s.started, s.protocol_id, s.protocol_title, a.position, "
-                "a.text, a.owner, a.status, a.reviewed, "
+                "a.text, a.owner, "
+                "CASE WHEN e.state IS NULL THEN a.status "
+                "WHEN e.state IN ('carried', 'dropped') THEN e.state END, "
+                "coalesce(e.day, a.reviewed), "
                 "s.started = (SELECT max(o.started) FROM sessions o "
                 "WHERE o.protocol_id = s.protocol_id) "
                 "FROM actions a JOIN sessions s ON s.rowid = a.session "
-                "WHERE a.done = 0 AND (a.status IS NULL OR a.status != 'dropped')"
+                f"LEFT JOIN ({_LATEST_EVENTS}) e ON e.session_id = s.id AND e.item = a.position "
+                "WHERE (CASE WHEN e.state IS NULL THEN a.done = 0 "
+                "AND (a.status IS NULL OR a.status != 'dropped') "
+                "ELSE e.state IN ('open', 'carried') END)"
             )
             params: list[object] = []
             if since is not None:
-                sql += " AND (s.day >= ? OR a.reviewed >= ?)"
+                sql += " AND (s.day >= ? OR coalesce(e.day, a.reviewed) >= ?)"
                 params += [since.isoformat(), since.isoformat()]
             sql += " ORDER BY s.started DESC, s.id, a.position"
             return [

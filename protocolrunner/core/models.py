@@ -167,6 +167,32 @@ class RecordedAction(_Model):
         return "done" if self.done else (self.status or "open")
 
 
+FOLLOW_THROUGH_EVENT_FORMAT = 1
+
+
+class FollowThroughEvent(_Model):
+    """``followthrough/YYYY/<date>-<session>-<item>-<id>.toml``: one decision about one action
+    item, taken at a later meeting. The item's state is that of its latest event."""
+
+    format: int = Field(FOLLOW_THROUGH_EVENT_FORMAT, description="Version of the event format.")
+    id: str = Field(pattern=r"^[0-9a-f]{8}$", description="This event's own random id.")
+    session: str = Field(
+        pattern=r"^[0-9a-f]{8}$", description="The id of the session the item came from."
+    )
+    item: int = Field(ge=0, le=100_000, description="The item's place in that session, from 0.")
+    state: Literal["open", "done", "carried", "dropped"] = Field(
+        description="What the group decided: done, carried forward, dropped, or open again."
+    )
+    at: AwareDatetime = Field(description="When it was decided.")
+    by: str = Field("", description="Who marked it.")
+    text: str = Field("", description="The item's text, for people reading this file.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        _check_format(self.format, FOLLOW_THROUGH_EVENT_FORMAT, "follow-through")
+        return self
+
+
 class SessionRecord(_Model):
     """One meeting, as kept in ``sessions/YYYY/<date>-<protocol>-<id>.toml``."""
 

@@ -2,10 +2,12 @@
 
     community.toml                      who we are, what we agreed
     protocols/                          the community's own protocol files
-    sessions/YYYY/<date>-<protocol>-<id>.toml   one file per meeting
+    sessions/YYYY/<date>-<protocol>-<id>.toml   one file per meeting, written once
+    followthrough/YYYY/<date>-<session>-<item>-<id>.toml   one review of one action item
 
-Every write is atomic. New session files are created exclusively (two people saving at once
-each get their own file); changes to existing files are serialised by a lock file and re-read
+Every write is atomic. New session and follow-through files are created exclusively (two people
+saving at once each get their own file), and neither is written again, so copies of the record
+merge without conflicts; changes to ``community.toml`` are serialised by a lock file and re-read
 before writing, so nobody's edit is lost.
 """
 
@@ -26,8 +28,10 @@ import tomli_w
 from .atomic import write_atomic
 from .clock import SYSTEM_CLOCK, Clock
 from .engine import Session
+from .events import ItemKey, apply_events, event_file_name, latest_by_item
 from .models import (
     Community,
+    FollowThroughEvent,
     RecordedAction,
     RecordedProtocol,
     RecordedStep,
@@ -45,6 +49,7 @@ from .validation import validate_document
 COMMUNITY_FILE = "community.toml"
 SESSIONS_DIR = "sessions"
 PROTOCOLS_DIR = "protocols"
+FOLLOWTHROUGH_DIR = "followthrough"
 LOCK_FILE = ".protocolrunner.lock"
 
 
@@ -291,6 +296,7 @@ class Record:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._followthrough: tuple[object, dict[ItemKey, FollowThroughEvent]] | None = None
 
     @property
     def community_path(self) -> Path:
@@ -303,6 +309,10 @@ class Record:
     @property
     def protocols_dir(self) -> Path:
         return self.root / PROTOCOLS_DIR
+
+    @property
+    def followthrough_dir(self) -> Path:
+        return self.root / FOLLOWTHROUGH_DIR
 
     def exists(self) -> bool:
         return self.community_path.is_file()
@@ -347,22 +357,64 @@ class Record:
     def session_files(self) -> list[Path]:
         return sorted(Path(p) for p in scan_sessions(self.sessions_dir).files)
 
-    def load_session(self, path: Path) -> SessionRecord:
+    def load_session(self, path: Path, *, followthrough: bool = True) -> SessionRecord:
+        """The session in ``path``, its action items in the state the group last gave them
+        (``followthrough=False``: as the file says, which the search index keeps)."""
         data, text = read_toml(path)
-        return validate_document(SessionRecord, data, text, str(path))
+        record = validate_document(SessionRecord, data, text, str(path))
+        return apply_events(record, self.followthrough()) if followthrough else record
 
     def load_sessions(self) -> Loaded:
         """Every session that can be read, and a problem for each file or folder that cannot."""
         scan = scan_sessions(self.sessions_dir)
         loaded = Loaded(problems=list(scan.problems))
+        latest = self.followthrough(loaded.problems)
         for name in sorted(scan.files):
             path = Path(name)
             try:
-                loaded.sessions.append((path, self.load_session(path)))
+                session = self.load_session(path, followthrough=False)
             except FileProblems as exc:
                 loaded.problems.extend(exc.problems)
+                continue
+            loaded.sessions.append((path, apply_events(session, latest)))
         loaded.sessions.sort(key=lambda item: item[1].started, reverse=True)
         return loaded
+
+    # -- follow-through ----------------------------------------------------------------------
+    def load_event(self, path: Path) -> FollowThroughEvent:
+        data, text = read_toml(path)
+        return validate_document(FollowThroughEvent, data, text, str(path))
+
+    def load_events(self, problems: list[Problem] | None = None) -> list[FollowThroughEvent]:
+        """Every follow-through event; files that cannot be read go to ``problems``."""
+        scan = scan_sessions(self.followthrough_dir)
+        if problems is not None:
+            problems.extend(scan.problems)
+        events = []
+        for name in sorted(scan.files):
+            try:
+                events.append(self.load_event(Path(name)))
+            except FileProblems as exc:
+                if problems is not None:
+                    problems.extend(exc.problems)
+        return events
+
+    def followthrough(
+        self, problems: list[Problem] | None = None
+    ) -> dict[ItemKey, FollowThroughEvent]:
+        """The event in force for each reviewed item, read again only when the files change."""
+        scan = scan_sessions(self.followthrough_dir)
+        signature = (sorted(scan.files.items()), len(scan.problems))
+        if self._followthrough is None or self._followthrough[0] != signature or problems:
+            self._followthrough = (signature, latest_by_item(self.load_events(problems)))
+        return self._followthrough[1]
+
+    def save_event(self, event: FollowThroughEvent) -> Path:
+        """Write a new follow-through event; never replaces another file."""
+        path = self.followthrough_dir / f"{event.at:%Y}" / event_file_name(event)
+        self._inside(path)
+        write_atomic(path, to_toml(event.model_dump(mode="python")), exclusive=True)
+        return path
 
     def save_session(self, record: SessionRecord) -> Path:
         """Write a new session file; never replaces another session's file.

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import tomllib
 from datetime import date
 
 from textual.widgets import OptionList
 from ui_flow import pick_protocol, settle
 
 from protocolrunner.core.followthrough import open_items
-from protocolrunner.core.models import RecordedAction, SessionRecord
+from protocolrunner.core.models import RecordedAction
+from protocolrunner.core.record import session_toml
 from protocolrunner.ui.widgets.followthrough import FollowThrough
 
 TODAY = date(2026, 10, 1)  # the frozen clock's day
@@ -38,22 +38,21 @@ async def _home_lists_open_items_and_marks_one_done(make_app) -> None:
         await pilot.press("space")
         await settle(pilot)
         item = expected[0]
-        data = tomllib.loads(item.path.read_text(encoding="utf-8"))
-        action = data["actions"][item.position]
-        assert action["done"] is True and action["reviewed"] == TODAY
-        assert data["format"] == 2
+        record = app.context.record
+        action = record.load_session(item.path).actions[item.position]
+        assert action.done is True and action.reviewed == TODAY
         assert [i.text for i in panel.shown] == [i.text for i in expected[1:]]
-        # Carry the next one forward: it stays, with a note, and the file says so.
+        # Carry the next one forward: it stays, with a note, and the record says so.
         await pilot.press("f")
         await settle(pilot)
         carried = expected[1]
-        data = tomllib.loads(carried.path.read_text(encoding="utf-8"))
-        assert data["actions"][carried.position]["status"] == "carried"
+        assert record.load_session(carried.path).actions[carried.position].status == "carried"
         assert "carried forward 1 Oct" in str(listing.get_option_at_index(0).prompt)
         await pilot.press("x")
         await settle(pilot)
-        data = tomllib.loads(carried.path.read_text(encoding="utf-8"))
-        assert data["actions"][carried.position]["status"] == "dropped"
+        assert record.load_session(carried.path).actions[carried.position].status == "dropped"
+        # Three reviews, three files; the sessions' own files are as they were saved.
+        assert len(list(record.followthrough_dir.rglob("*.toml"))) == 3
         assert len(panel.shown) == len(expected) - 2
 
 
@@ -66,11 +65,9 @@ async def _markup_like_action_text_is_literal(make_app) -> None:
     record = app.context.record
     path, _ = record.load_sessions().sessions[0]
 
-    def add(rec: SessionRecord) -> SessionRecord:
-        item = RecordedAction(text="[bold]Try[/] [$error]x [/", owner="[b]Kim")
-        return rec.model_copy(update={"actions": [item, *rec.actions]})
-
-    record.update_session(path, add)
+    rec = record.load_session(path)
+    item = RecordedAction(text="[bold]Try[/] [$error]x [/", owner="[b]Kim")
+    path.write_text(session_toml(rec.model_copy(update={"actions": [item, *rec.actions]})))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         listing = app.screen.query_one("#home-followthrough OptionList", OptionList)

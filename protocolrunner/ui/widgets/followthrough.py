@@ -31,6 +31,7 @@ from ...core.followthrough import (
 from ...core.index import name_key
 from ...core.problems import FileProblems
 from ...core.record import RecordError
+from ...core.text import visible
 
 KEYS_HINT = "space done · f carry forward · x drop"
 
@@ -39,10 +40,10 @@ def item_content(item: OpenItem, today: date | None = None) -> Content:
     """One item: where it is from (dim), what (plain text, never markup), who, carried when."""
     parts: list[str | Content | tuple[str, str]] = [
         (source_label(item, today) + ": ", "dim"),
-        item.text,
+        visible(item.text),
     ]
     if item.owner:
-        parts.append(("  — " + item.owner, "italic"))
+        parts.append(("  — " + visible(item.owner), "italic"))
     note = carried_note(item, today)
     if note:
         parts.append(("  " + note, "$text-warning"))
@@ -134,7 +135,7 @@ class FollowThrough(Vertical):
         except (OSError, RecordError) as exc:
             self.app.call_later(
                 self.notify,
-                f"Could not read the action items: {exc}",
+                visible(f"Could not read the action items: {exc}"),
                 severity="error",
                 markup=False,
             )
@@ -195,9 +196,11 @@ class FollowThrough(Vertical):
             return
         today = self.today
         try:
-            mark(self.app.context.record, item, state, today)
+            mark(self.app.context.record, item, state, self.app.context.clock.now())
         except (OSError, RecordError, FileProblems) as exc:
-            self.notify(str(exc), title="Not saved", severity="error", markup=False, timeout=10)
+            self.notify(
+                visible(str(exc)), title="Not saved", severity="error", markup=False, timeout=10
+            )
             return
         if state == "carried":
             changed = dataclasses.replace(item, status="carried", reviewed=today)
@@ -205,6 +208,6 @@ class FollowThrough(Vertical):
         else:
             self.items = [i for i in self.items if i != item]
         verb = {"done": "Done", "carried": "Carried forward", "dropped": "Dropped"}[state]
-        self.notify(f"{verb}: {item.text}", markup=False)
+        self.notify(visible(f"{verb}: {item.text}"), markup=False)
         self._show()
         self.post_message(self.Reviewed(item, state))
