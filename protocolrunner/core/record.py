@@ -51,6 +51,8 @@ SESSIONS_DIR = "sessions"
 PROTOCOLS_DIR = "protocols"
 FOLLOWTHROUGH_DIR = "followthrough"
 LOCK_FILE = ".protocolrunner.lock"
+DEFAULT_COMMUNITY = "Our community"
+"""The name of the community a record made on first use starts with."""
 
 
 class RecordError(RuntimeError):
@@ -337,7 +339,7 @@ class Record:
             if not create:
                 raise RecordError(f"{root} is not a community record (no {COMMUNITY_FILE})")
             with contextlib.suppress(FileExistsError):
-                cls.init(root, Community(name="Our community"))
+                cls.init(root, Community(name=DEFAULT_COMMUNITY))
         return record
 
     # -- community ---------------------------------------------------------------------------
