@@ -245,3 +245,21 @@ def test_index_and_files_agree_on_every_kind_of_review(record: Record, tmp_path:
             path.unlink()
         index.refresh()
         assert open_items_indexed(index, today=TODAY, max_age_days=None) == items
+
+
+def test_items_are_named_by_a_unique_prefix_of_their_reference(record: Record) -> None:
+    from protocolrunner.core.followthrough import find_item, load_items
+
+    items = load_items(record, closed=True)
+    refs = ["00000003-0", "00000002-0", "00000002-1", "00000002-2", "00000001-0", "00000004-0"]
+    assert [i.ref for i in items] == refs
+    assert [i.state for i in items] == ["open", "open", "done", "open", "open", "open"]
+    assert find_item(items, "00000002-1").text == "Share the rubric"
+    assert find_item(items, "00000001").ref == "00000001-0"
+    with pytest.raises(FollowThroughError, match="names 3 action items"):
+        find_item(items, "00000002")
+    with pytest.raises(FollowThroughError, match="no action item is 'zz'"):
+        find_item(items, "zz")
+    mark(record, items[0], "done", TODAY)
+    assert [i.ref for i in load_items(record)] == [refs[1], refs[3], refs[4], refs[5]]
+    assert load_items(record, closed=True)[0].state == "done"

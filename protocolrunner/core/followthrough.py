@@ -81,6 +81,7 @@ def open_items(
             status=action.status,
             reviewed=action.reviewed,
             latest=latest[rec.protocol.id] == rec.started,
+            done=action.done,
         )
         for path, rec in sorted(sessions, key=lambda item: (item[1].started, item[1].id))
         for position, action in enumerate(rec.actions)
@@ -197,6 +198,31 @@ def is_small(record: Record, limit: int = SMALL_RECORD) -> bool:
             if count > limit:
                 return False
     return True
+
+
+def load_items(
+    record: Record, *, closed: bool = False, index_path: Path | None = None
+) -> list[OpenItem]:
+    """Every action item of the record (only the open ones unless ``closed``), newest first,
+    each in the state the group last gave it."""
+    with SessionIndex(record, index_path) as index:
+        index.refresh()
+        return list(index.iter_actions(closed=closed))
+
+
+def find_item(items: Iterable[OpenItem], ref: str) -> OpenItem:
+    """The item whose reference (``<session id>-<place>``, as ``record actions`` shows it)
+    starts with ``ref``; a ``FollowThroughError`` when none or several do."""
+    ref = ref.strip().lower()
+    found = [item for item in items if ref and item.ref.startswith(ref)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise FollowThroughError(f"no action item is '{visible(ref)}': see 'record actions'")
+    shown = ", ".join(item.ref for item in found[:5])
+    raise FollowThroughError(
+        f"'{visible(ref)}' names {len(found)} action items ({shown}…): type more of it"
+    )
 
 
 def load_open_items(

@@ -108,7 +108,7 @@ class StepRow:
 
 @dataclass(frozen=True, slots=True)
 class ActionRow:
-    """An open action item and the session it came from."""
+    """An action item, the state the group last gave it, and the session it came from."""
 
     path: Path
     session_id: str
@@ -122,6 +122,17 @@ class ActionRow:
     reviewed: date | None
     latest: bool
     """Whether the session is the newest of its protocol."""
+    done: bool = False
+
+    @property
+    def state(self) -> str:
+        """open, carried, done or dropped."""
+        return "done" if self.done else (self.status or "open")
+
+    @property
+    def ref(self) -> str:
+        """How a person names the item on the command line: '<session id>-<place>'."""
+        return f"{self.session_id}-{self.position}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -738,30 +749,34 @@ class SessionIndex:
 
         yield from self._retrying(rows)
 
-    def iter_actions(self, since: date | None = None) -> Iterator[ActionRow]:
+    def iter_actions(
+        self, since: date | None = None, *, closed: bool = False
+    ) -> Iterator[ActionRow]:
         """Action items still open (not done, not dropped), newest session first; with
-        ``since``, only those from sessions on or after that day or reviewed since then."""
+        ``since``, only those from sessions on or after that day or reviewed since then; with
+        ``closed``, the done and dropped ones too."""
 
         def rows() -> list[ActionRow]:
             db = self._connect()
             # The state in force: the item's latest follow-through event, else its own file's.
+            done = "CASE WHEN e.state IS NULL THEN a.done = 1 ELSE e.state = 'done' END"
             sql = (
                 "SELECT s.path, s.id, s.started, s.protocol_id, s.protocol_title, a.position, "
                 "a.text, a.owner, "
                 "CASE WHEN e.state IS NULL THEN a.status "
-                "WHEN e.state IN ('carried', 'dropped') THEN e.state END, "
-                "coalesce(e.day, a.reviewed), "
+                "WHEN e.state IN ('carried', 'dropped') THEN e.state END AS now_status, "
+                "coalesce(e.day, a.reviewed) AS now_reviewed, "
                 "s.started = (SELECT max(o.started) FROM sessions o "
-                "WHERE o.protocol_id = s.protocol_id) "
+                f"WHERE o.protocol_id = s.protocol_id), {done} AS now_done "
                 "FROM actions a JOIN sessions s ON s.rowid = a.session "
                 f"LEFT JOIN ({_LATEST_EVENTS}) e ON e.session_id = s.id AND e.item = a.position "
-                "WHERE (CASE WHEN e.state IS NULL THEN a.done = 0 "
-                "AND (a.status IS NULL OR a.status != 'dropped') "
-                "ELSE e.state IN ('open', 'carried') END)"
+                "WHERE 1"
             )
+            if not closed:
+                sql += " AND NOT now_done AND (now_status IS NULL OR now_status != 'dropped')"
             params: list[object] = []
             if since is not None:
-                sql += " AND (s.day >= ? OR coalesce(e.day, a.reviewed) >= ?)"
+                sql += " AND (s.day >= ? OR now_reviewed >= ?)"
                 params += [since.isoformat(), since.isoformat()]
             sql += " ORDER BY s.started DESC, s.id, a.position"
             return [
@@ -777,6 +792,7 @@ class SessionIndex:
                     r[8],
                     date.fromisoformat(r[9]) if r[9] else None,
                     bool(r[10]),
+                    bool(r[11]),
                 )
                 for r in db.execute(sql, params)
             ]
