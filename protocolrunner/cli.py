@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO
 
 from . import __version__
 from .core.problems import FileProblems, Problem
+from .core.text import visible
 
 PROG = "protocolrunner"
 
@@ -29,17 +31,52 @@ class CliError(Exception):
         self.status = status
 
 
+# -- output ------------------------------------------------------------------------------------
+#
+# Everything the command line prints passes through ``_write``: notes, names, titles, file names
+# and problem messages come from files and people, and a control character in them (an ESC that
+# starts a terminal escape sequence, a BEL, a C1 control) is shown as an escape like ``\x1b``
+# (``core.text.visible``), never sent to the terminal. JSON is written with those characters as
+# ``\u`` escapes instead: the same JSON value, still exact JSON.
+
+_JSON_RAW = re.compile(r"[\x7f-\x9f]")
+"""What ``json.dumps(..., ensure_ascii=False)`` leaves raw that a terminal may act on: DEL and
+the C1 controls (it escapes the C0 ones itself)."""
+
+
+def _write(text: str, stream: TextIO | None = None) -> None:
+    (stream or sys.stdout).write(visible(text))
+
+
+def _say(text: str = "", stream: TextIO | None = None) -> None:
+    """One line (or more) of output, on ``stream`` (stdout by default)."""
+    _write(text + "\n", stream)
+
+
+def _warn(text: str) -> None:
+    _say(text, sys.stderr)
+
+
+def _json_safe(text: str) -> str:
+    """JSON text with DEL and C1 controls as ``\\u`` escapes. Outside strings JSON text is
+    ASCII, so these only occur inside strings, where the escape stands for the same character."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _say_json(value: Any) -> None:
+    _say(_json_safe(json.dumps(value, indent=2, ensure_ascii=False)))
+
+
 class _Parser(argparse.ArgumentParser):
     # argparse prints the whole usage block before an error; one line is kinder on a projector
     # and in scripts, and --help is one flag away.
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, visible(f"{self.prog}: error: {message} (see '{self.prog} --help')\n"))
 
 
-def _print_problems(problems: Sequence[Problem], stream=None) -> None:
-    out = stream or sys.stderr
+def _print_problems(problems: Sequence[Problem], stream: TextIO | None = None) -> None:
     for problem in problems:
-        print(problem, file=out)
+        _say(str(problem), stream or sys.stderr)
 
 
 # -- shared loading ---------------------------------------------------------------------------
@@ -57,7 +94,7 @@ def _library(args: argparse.Namespace, quiet: bool = False):
     library = load_library(default_sources(_record_dir(args), [Path(p) for p in args.protocols]))
     if library.problems and not quiet:
         for problem in library.problems:
-            print(f"skipped: {problem}", file=sys.stderr)
+            _warn(f"skipped: {problem}")
     return library
 
 
@@ -93,17 +130,17 @@ def cmd_list(args: argparse.Namespace) -> int:
             }
             for entry in library
         ]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        _say_json(rows)
         return 0
     if not len(library):
-        print("No protocols found.")
+        _say("No protocols found.")
         return 0
     width = max(len(entry.id) for entry in library)
     for entry in library:
         p = entry.protocol
-        print(f"{entry.id:<{width}}  {p.title} ({total_minutes(p)})")
-        print(f"{'':<{width}}  {p.summary}")
-        print(f"{'':<{width}}  {_source_label(entry)}")
+        _say(f"{entry.id:<{width}}  {p.title} ({total_minutes(p)})")
+        _say(f"{'':<{width}}  {p.summary}")
+        _say(f"{'':<{width}}  {_source_label(entry)}")
     return 0
 
 
@@ -111,7 +148,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from .core.describe import describe_protocol
 
     entry = _library(args, quiet=True).resolve(args.protocol)
-    sys.stdout.write(describe_protocol(entry.protocol, source=_source_label(entry)))
+    _write(describe_protocol(entry.protocol, source=_source_label(entry)))
     return 0
 
 
@@ -140,12 +177,12 @@ def cmd_new(args: argparse.Namespace) -> int:
     except FileExistsError:
         raise CliError(f"{path} already exists; choose another id or -o PATH") from None
     load_protocol_file(path)  # valid as written, or this raises like any bad file
-    print(f"Wrote {path}")
+    _say(f"Wrote {path}")
     if args.id in library.entries:
         where = library.entries[args.id].source.kind
-        print(f"Note: it replaces the {where} protocol with the same id in the library.")
-    print(f"Check it:   {PROG} validate --strict {path}")
-    print(f"Preview it: {PROG} preview {path}")
+        _say(f"Note: it replaces the {where} protocol with the same id in the library.")
+    _say(f"Check it:   {PROG} validate --strict {path}")
+    _say(f"Preview it: {PROG} preview {path}")
     return 0
 
 
@@ -160,16 +197,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     bad = len({p.file for p in problems})
     if problems:
         what = "problems or warnings" if args.strict else "problems"
-        print(f"{bad} of {max(checked, bad)} file(s) have {what}", file=sys.stderr)
+        _warn(f"{bad} of {max(checked, bad)} file(s) have {what}")
         return 1
-    print(f"{checked} file(s) valid", file=sys.stderr)
+    _warn(f"{checked} file(s) valid")
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from .core.schema import protocol_schema_text
 
-    sys.stdout.write(protocol_schema_text())
+    _write(protocol_schema_text())
     return 0
 
 
@@ -217,7 +254,7 @@ def _index(args: argparse.Namespace):
 
     def tell(done: int, total: int) -> None:
         if done == 0 and total >= LONG_REFRESH:
-            print(f"Reading {total:,} session files into the search index…", file=sys.stderr)
+            _warn(f"Reading {total:,} session files into the search index…")
 
     record = _open_record(args)
     index = SessionIndex(record)
@@ -226,7 +263,7 @@ def _index(args: argparse.Namespace):
     except IndexBusy as exc:
         raise CliError(str(exc)) from None
     for problem in stats.problems:
-        print(f"skipped: {problem}", file=sys.stderr)
+        _warn(f"skipped: {problem}")
     return record, index
 
 
@@ -268,19 +305,21 @@ def _print_rows(rows, as_json: bool) -> None:
     from .core.index import MARK_END, MARK_START
 
     if as_json:
-        print(json.dumps([_row_json(r) for r in rows], indent=2, ensure_ascii=False))
+        _say_json([_row_json(r) for r in rows])
         return
     for row in rows:
-        focus = " ".join(row.focus.split())
-        print(
-            f"{row.id}  {row.started:%Y-%m-%d}  {row.protocol_title:<24.24}  "
-            f"{row.presenters or '-':<16.16}  {format_duration(row.actual):>7}  {focus}"
+        # Made visible before the columns are cut, so that an escape keeps them aligned.
+        focus = " ".join(visible(row.focus).split())
+        title, presenters = visible(row.protocol_title), visible(row.presenters or "-")
+        _say(
+            f"{visible(row.id)}  {row.started:%Y-%m-%d}  {title:<24.24}  "
+            f"{presenters:<16.16}  {format_duration(row.actual):>7}  {focus}"
         )
         if row.snippet:
-            text = " ".join(row.snippet.split())
-            print(f"          {text.replace(MARK_START, '«').replace(MARK_END, '»')}")
+            marked = row.snippet.replace(MARK_START, "«").replace(MARK_END, "»")
+            _say(f"          {' '.join(visible(marked).split())}")
     if not rows:
-        print("No sessions found.", file=sys.stderr)
+        _warn("No sessions found.")
 
 
 def cmd_record_init(args: argparse.Namespace) -> int:
@@ -292,7 +331,7 @@ def cmd_record_init(args: argparse.Namespace) -> int:
         Record.init(root, Community(name=args.name))
     except RecordError as exc:
         raise CliError(str(exc)) from None
-    print(f"Created a community record for {args.name!r} in {root}")
+    _say(f"Created a community record for {args.name!r} in {root}")
     return 0
 
 
@@ -351,7 +390,7 @@ def cmd_record_show(args: argparse.Namespace) -> int:
     record, index = _index(args)
     with index:
         (path,) = _resolve_sessions(record, index, [args.session])
-    sys.stdout.write(session_markdown(record.load_session(path)))
+    _write(session_markdown(record.load_session(path)))
     return 0
 
 
@@ -380,10 +419,12 @@ def cmd_record_export(args: argparse.Namespace) -> int:
         text = digest_markdown(sessions, f"{name}: {len(sessions)} sessions")
     if args.output and args.output != "-":
         out = Path(args.output).expanduser()
-        write_atomic(out, text)
-        print(f"Wrote {len(sessions)} session(s) to {out}", file=sys.stderr)
+        write_atomic(out, text)  # a file gets the export as it is
+        _warn(f"Wrote {len(sessions)} session(s) to {out}")
+    elif args.format == "json":
+        _write(_json_safe(text))
     else:
-        sys.stdout.write(text)
+        _write(text)
     return 0
 
 
@@ -398,8 +439,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         write_demo(root, _library(args), sessions=args.sessions, seed=args.seed)
     except RecordError as exc:
         raise CliError(str(exc)) from None
-    print(f"Wrote a demo record with {args.sessions} sessions to {root}")
-    print(f"Try: {PROG} --record {root}")
+    _say(f"Wrote a demo record with {args.sessions} sessions to {root}")
+    _say(f"Try: {PROG} --record {root}")
     return 0
 
 
@@ -616,10 +657,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_problems(exc.problems)
         return 1
     except LookupError as exc:
-        print(f"{PROG}: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        _warn(f"{PROG}: error: {exc.args[0] if exc.args else exc}")
         return 1
     except CliError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        _warn(f"{PROG}: error: {exc}")
         return exc.status
     except KeyboardInterrupt:
         return 130
@@ -629,14 +670,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as exc:
         where = f" {exc.filename}:" if exc.filename else ""
-        print(f"{PROG}: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        _warn(f"{PROG}: error:{where} {exc.strerror or exc}")
         return 1
     except Exception as exc:
         # Only the record commands load sqlite3; looked up here so the others need not.
         sqlite3 = sys.modules.get("sqlite3")
         if sqlite3 is None or not isinstance(exc, sqlite3.Error):
             raise
-        print(f"{PROG}: error: the search index: {exc}", file=sys.stderr)
+        _warn(f"{PROG}: error: the search index: {exc}")
         return 1
 
 

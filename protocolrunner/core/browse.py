@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .index import SessionIndex, SessionRow
 from .problems import Problem
+from .text import visible
 
 if TYPE_CHECKING:
     from .models import SessionRecord
@@ -27,6 +28,27 @@ PAGE_SIZE = 60
 
 Span = tuple[int, int]
 """``(start, end)`` character offsets into a string, end exclusive."""
+
+MAX_TERMS = 64
+"""The most words one search may have. Each word is a term of the full-text query, and SQLite's
+work on a query (its snippets above all) grows quickly with the number of terms: 1,000 copies of
+one word took 20 s over 200 sessions."""
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search as the index splits them (at white space; NUL is a space)."""
+    return text.replace("\x00", " ").split()
+
+
+def search_text(words: list[str]) -> str:
+    """``words`` as a search with each word once: the same sessions match, for less work.
+
+    Every word must match, the last one as a prefix (``index.fts_query``); so the last word is
+    kept last, and an earlier copy of it stays as the whole word it was.
+    """
+    if not words:
+        return ""
+    return " ".join([*dict.fromkeys(words[:-1]), words[-1]])
 
 
 # -- filters and pages ------------------------------------------------------------------------
@@ -43,10 +65,20 @@ class SessionFilter:
     since: date | None = None
     until: date | None = None
 
+    @property
+    def words(self) -> list[str]:
+        """The words searched: the first ``MAX_TERMS`` of ``text``."""
+        return search_words(self.text)[:MAX_TERMS]
+
+    @property
+    def too_many_words(self) -> bool:
+        """Whether ``text`` has more words than are searched."""
+        return len(search_words(self.text)) > MAX_TERMS
+
     def query_args(self) -> dict[str, Any]:
         """Keyword arguments for ``SessionIndex.query`` and ``count``."""
         return {
-            "text": self.text.strip() or None,
+            "text": search_text(self.words) or None,
             "protocol": self.protocol or None,
             "member": self.member or None,
             "role": self.role or None,
@@ -151,8 +183,9 @@ def match_spans(text: str, query: str) -> list[Span]:
 
 def snippet(text: str, query: str, width: int = 80) -> tuple[str, list[Span]]:
     """About ``width`` characters of ``text`` on one line around its first match, with the
-    matches in it; ``("", [])`` when nothing matches."""
-    flat = " ".join(text.split())
+    matches in it; ``("", [])`` when nothing matches. For showing: control characters in
+    ``text`` come out as escapes (``core.text.visible``), and the spans are of that text."""
+    flat = " ".join(visible(text).split())
     spans = match_spans(flat, query)
     if not spans:
         return "", []
@@ -201,10 +234,11 @@ def count_matches(texts: Iterable[str], query: str) -> int:
 
 
 def describe_problem(problem: Problem, root: Path) -> str:
-    """A problem with its file named relative to the record, the way people find it."""
+    """A problem with its file named relative to the record, the way people find it; for
+    showing, so control characters come out as escapes."""
     path = Path(problem.file)
     try:
         shown = path.resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError):
-        return str(problem)
-    return str(replace(problem, file=shown))
+        return visible(str(problem))
+    return visible(str(replace(problem, file=shown)))

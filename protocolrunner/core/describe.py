@@ -1,10 +1,17 @@
-"""Plain-text renderings of protocols for the command line and exports."""
+"""Plain-text renderings of protocols for the command line and exports.
+
+Everything here is for showing: text from protocol files and people passes through
+``core.text.visible``, so a control character in a title or a name is shown as an escape
+(``\\x1b``) instead of reaching the terminal. Nothing here is written back to a file.
+"""
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+
+from .text import visible
 
 if TYPE_CHECKING:
     from .engine import Person
@@ -30,7 +37,7 @@ def format_minutes(seconds: float) -> str:
 
 
 def role_names(protocol: Protocol, role_ids: list[str]) -> str:
-    return ", ".join(protocol.role(role_id).name for role_id in role_ids)
+    return visible(", ".join(protocol.role(role_id).name for role_id in role_ids))
 
 
 def step_minutes(protocol: Protocol, step: Step, people: int | None = None) -> str:
@@ -77,12 +84,12 @@ def turns_phrase(protocol: Protocol, step: Step) -> str:
         rounds = "one round" if turns.rounds == 1 else f"{turns.rounds} rounds"
         if turns.rotate:
             rounds += ", the first speaker moving along each round"
-    return f"In turns, {rounds}: " + ", then ".join(parts) + "."
+    return visible(f"In turns, {rounds}: " + ", then ".join(parts) + ".")
 
 
 def _block(text: str, indent: str, width: int = 78) -> list[str]:
     lines: list[str] = []
-    for paragraph in text.strip().split("\n\n"):
+    for paragraph in visible(text).strip().split("\n\n"):
         joined = " ".join(paragraph.split())
         lines.extend(textwrap.wrap(joined, width, initial_indent=indent, subsequent_indent=indent))
         lines.append("")
@@ -90,7 +97,7 @@ def _block(text: str, indent: str, width: int = 78) -> list[str]:
 
 
 def _step_lines(protocol: Protocol, number: int, step: Step) -> list[str]:
-    lines = [f"{number}. {step.title} ({step_minutes(protocol, step)})"]
+    lines = [f"{number}. {visible(step.title)} ({step_minutes(protocol, step)})"]
     if step.turns is not None:
         lines.extend(
             textwrap.wrap(
@@ -100,7 +107,10 @@ def _step_lines(protocol: Protocol, number: int, step: Step) -> list[str]:
         for k, question in enumerate(step.turns.round_prompts, 1):
             lines.extend(
                 textwrap.wrap(
-                    question, 78, initial_indent=f"   Round {k}: ", subsequent_indent="     "
+                    visible(question),
+                    78,
+                    initial_indent=f"   Round {k}: ",
+                    subsequent_indent="     ",
                 )
             )
         own = step.turns.round_prompts_from
@@ -109,7 +119,7 @@ def _step_lines(protocol: Protocol, number: int, step: Step) -> list[str]:
             lines.extend(
                 textwrap.wrap(
                     f"The group may bring its own questions instead, one per line, at setup "
-                    f"('{label}').",
+                    f"('{visible(label)}').",
                     78,
                     initial_indent="   ",
                     subsequent_indent="   ",
@@ -122,9 +132,11 @@ def _step_lines(protocol: Protocol, number: int, step: Step) -> list[str]:
     if step.instructions.strip():
         lines.extend(_block(step.instructions, "   "))
     for prompt in step.prompts:
-        lines.extend(textwrap.wrap(prompt, 78, initial_indent="   - ", subsequent_indent="     "))
+        lines.extend(
+            textwrap.wrap(visible(prompt), 78, initial_indent="   - ", subsequent_indent="     ")
+        )
     if step.capture:
-        lines.append("   Notes kept: " + ", ".join(field.label for field in step.capture))
+        lines.append("   Notes kept: " + visible(", ".join(f.label for f in step.capture)))
     return lines
 
 
@@ -133,12 +145,12 @@ def describe_protocol(protocol: Protocol, source: str = "") -> str:
     p = protocol
     size = f"{p.group_size.min}" + (f"-{p.group_size.max}" if p.group_size.max else "+")
     lines = [
-        f"{p.title}  (id {p.id}, version {p.version})",
-        p.summary,
+        f"{visible(p.title)}  (id {p.id}, version {visible(p.version)})",
+        visible(p.summary),
         f"Total time: {total_minutes(p)}   Group size: {size} people",
     ]
     if source:
-        lines.append(f"From: {source}")
+        lines.append(f"From: {visible(source)}")
     if p.purpose.strip():
         lines += ["", "Purpose", *_block(p.purpose, "  ")]
     lines += ["", "Roles"]
@@ -151,13 +163,14 @@ def describe_protocol(protocol: Protocol, source: str = "") -> str:
         else:
             how = f"{low}-{high}" if high is not None else f"{low} or more"
         lines.append(
-            f"  {role.name} ({how})" + (f": {role.description}" if role.description else "")
+            f"  {visible(role.name)} ({how})"
+            + (f": {visible(role.description)}" if role.description else "")
         )
     if p.setup:
         lines += ["", "Before starting"]
         for question in p.setup:
             flag = " (required)" if question.required else ""
-            lines.append(f"  {question.label}{flag}")
+            lines.append(f"  {visible(question.label)}{flag}")
             if question.help:
                 lines.extend(_block(question.help, "    "))
     lines += ["", "Steps"]
@@ -165,7 +178,7 @@ def describe_protocol(protocol: Protocol, source: str = "") -> str:
         lines.extend(_step_lines(p, number, step))
     if p.source.strip():
         lines += ["", "Source", *_block(p.source, "  ")]
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n")
 
 
 def people_phrase(people: Iterable[Person]) -> str:
@@ -173,4 +186,4 @@ def people_phrase(people: Iterable[Person]) -> str:
     groups: dict[str, list[str]] = {}
     for person in people:
         groups.setdefault(person.role_name, []).append(person.name)
-    return ", ".join(f"{', '.join(names)} ({role})" for role, names in groups.items())
+    return visible(", ".join(f"{', '.join(names)} ({role})" for role, names in groups.items()))

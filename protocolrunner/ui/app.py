@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.theme import Theme
 
+from ..core.text import visible
 from .dialogs.confirm import ConfirmDialog
 from .dialogs.help import HelpDialog
 
@@ -169,7 +170,9 @@ class ProtocolRunnerApp(App[None]):
         else:
             self._replace_loading(HomeScreen())
         for problem in context.problems:
-            self.notify(str(problem), title="Skipped a file", severity="warning", markup=False)
+            self.notify(
+                visible(str(problem)), title="Skipped a file", severity="warning", markup=False
+            )
         if start is not None:
             self.open_setup(start)
 
@@ -279,7 +282,10 @@ class ProtocolRunnerApp(App[None]):
             )
         except OSError as exc:
             self.notify(
-                f"Could not save the journal: {exc}", severity="error", markup=False, timeout=10
+                visible(f"Could not save the journal: {exc}"),
+                severity="error",
+                markup=False,
+                timeout=10,
             )
 
     def set_projector_theme(self, on: bool) -> None:
@@ -381,8 +387,8 @@ class ProtocolRunnerApp(App[None]):
         if isinstance(screen, HomeScreen):
             for entry in self.context.library:
                 yield SystemCommand(
-                    f"Run {entry.protocol.title}",
-                    entry.protocol.summary,
+                    visible(f"Run {entry.protocol.title}"),
+                    visible(entry.protocol.summary),
                     lambda e=entry: self.open_setup(e),
                 )
         # Screens can offer their own commands (the record browser does).

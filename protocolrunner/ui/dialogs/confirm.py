@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from ...core.text import visible
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """Ask before doing something that cannot be undone. Dismisses with True for yes."""
@@ -48,7 +50,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Content(self.question), id="confirm-question")
+            # The question may name a protocol or a person: shown, never sent as is.
+            yield Static(Content(visible(self.question)), id="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 yield Button(Content(f"{self.no} (n)"), id="no")
                 yield Button(Content(f"{self.yes} (y)"), id="yes", variant="warning")

@@ -9,11 +9,14 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...core.text import visible
+
 
 def keys_table(bindings: list[tuple[str, str]]) -> Content:
     width = max((len(key) for key, _ in bindings), default=4)
     rows = [
-        Content.assemble((f"{key:>{width}}", "bold $accent"), "  ", what) for key, what in bindings
+        Content.assemble((f"{key:>{width}}", "bold $accent"), "  ", visible(what))
+        for key, what in bindings
     ]
     return Content("\n").join(rows)
 
@@ -46,8 +49,9 @@ class HelpDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Content.styled(self.title_text, "bold"))
+            # The title names the screen, which may name a protocol from a file.
+            yield Static(Content.styled(visible(self.title_text), "bold"))
             if self.about:
-                yield Static(Content(self.about), classes="help-about")
+                yield Static(Content(visible(self.about)), classes="help-about")
             yield Static(keys_table(self.bindings))
             yield Static(Content.styled("\nEscape closes this help.", "dim"))

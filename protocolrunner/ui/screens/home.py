@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from ...core.describe import format_minutes, varies_with_group
 from ...core.journal import JournalEntry
 from ...core.library import LibraryEntry
+from ...core.text import visible
 from ..widgets.followthrough import FollowThrough
 from ..widgets.preview import ProtocolPreview
 
@@ -54,9 +55,11 @@ class HomeScreen(Screen):
         context = self.app.context
         yield Header()
         with Vertical(id="home-community"):
-            yield Static(Content.styled(context.community.name, "bold"), id="community-name")
+            yield Static(
+                Content.styled(visible(context.community.name), "bold"), id="community-name"
+            )
             if context.community.purpose.strip():
-                purpose = " ".join(context.community.purpose.split())
+                purpose = " ".join(visible(context.community.purpose).split())
                 yield Static(Content(purpose), id="community-purpose")
         yield Static(id="resume-banner")
         yield FollowThrough(id="home-followthrough")
@@ -67,7 +70,7 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = "protocolrunner"
-        self.sub_title = self.app.context.record.root.name
+        self.sub_title = visible(self.app.context.record.root.name)
         self.refresh_library()
         self.refresh_interrupted()
         self.query_one("#library", OptionList).focus()
@@ -78,9 +81,11 @@ class HomeScreen(Screen):
         self.query_one(FollowThrough).reload()
         # The community may have been edited meanwhile.
         community = self.app.context.community
-        self.query_one("#community-name", Static).update(Content.styled(community.name, "bold"))
+        self.query_one("#community-name", Static).update(
+            Content.styled(visible(community.name), "bold")
+        )
         for purpose in self.query("#community-purpose").results(Static):
-            purpose.update(Content(" ".join(community.purpose.split())))
+            purpose.update(Content(" ".join(visible(community.purpose).split())))
 
     def refresh_library(self) -> None:
         self.entries = list(self.app.context.library)
@@ -90,7 +95,7 @@ class HomeScreen(Screen):
             p = entry.protocol
             about = "~" if varies_with_group(p) else ""  # turns: it depends on the group
             label = Content.assemble(
-                (p.title, "bold"),
+                (visible(p.title), "bold"),
                 "\n",
                 (f"{about}{format_minutes(p.seconds)} · {len(p.steps)} steps", "dim"),
             )
@@ -111,7 +116,7 @@ class HomeScreen(Screen):
             banner.update(
                 Content.assemble(
                     ("Interrupted session: ", "bold"),
-                    latest.protocol_title,
+                    visible(latest.protocol_title),
                     f", last saved {saved:%d %b %H:%M}{more}. ",
                     ("r", "bold reverse"),
                     " resume  ",
@@ -120,7 +125,7 @@ class HomeScreen(Screen):
                 )
             )
         for problem in problems:
-            self.notify(str(problem), severity="warning", markup=False)
+            self.notify(visible(str(problem)), severity="warning", markup=False)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

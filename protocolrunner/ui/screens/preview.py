@@ -22,6 +22,7 @@ from ...core.engine import Session
 from ...core.library import LibraryEntry, load_protocol_file
 from ...core.problems import FileProblems, Problem
 from ...core.roles import propose_fair
+from ...core.text import visible
 from ..widgets.preview import ProtocolPreview
 
 POLL_SECONDS = 0.4
@@ -109,7 +110,7 @@ class PreviewScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = "Preview"
-        self.sub_title = str(self.path)
+        self.sub_title = visible(str(self.path))
         self.reload()
         self.set_interval(POLL_SECONDS, self.reload_if_changed)
 
@@ -150,19 +151,19 @@ class PreviewScreen(Screen):
                     "bold $error",
                 )
             ]
-            lines += [Content(str(problem)) for problem in self.problems]
+            lines += [Content(visible(str(problem))) for problem in self.problems]
             problems.update(Content("\n").join(lines))
         if self.entry is not None:
             p = self.entry.protocol
             status.update(
                 Content.assemble(
                     ("Valid" if not self.problems else "Last good version", "bold"),
-                    f" · {p.title} · {format_minutes(p.seconds)} · {len(p.steps)} steps · "
+                    f" · {visible(p.title)} · {format_minutes(p.seconds)} · {len(p.steps)} steps · "
                     "Enter walks through the steps; saving the file reloads it",
                 )
             )
         else:
-            status.update(Content(f"Watching {self.path}"))
+            status.update(Content(visible(f"Watching {self.path}")))
         self.query_one(ProtocolPreview).show(self.entry)
 
     def action_reload(self) -> None:

@@ -19,14 +19,18 @@ from ...core.community_edit import lines_text, parse_lines, save_community, vali
 from ...core.models import Community, Member
 from ...core.problems import FileProblems
 from ...core.record import RecordError
+from ...core.text import visible
+from ..widgets.editors import SafeInput, SafeTextArea
 
 HEADING = "bold $accent"
 
 
 def member_content(member: Member) -> Content:
     if member.note:
-        return Content.assemble((member.name, "bold"), ("  " + member.note, "dim"))
-    return Content.styled(member.name, "bold")
+        return Content.assemble(
+            (visible(member.name), "bold"), ("  " + visible(member.note), "dim")
+        )
+    return Content.styled(visible(member.name), "bold")
 
 
 class MemberList(OptionList):
@@ -62,6 +66,8 @@ class CommunityScreen(Screen):
             context.problems.extend(exc.problems)
             self.original = context.community
         self.members: list[Member] = list(self.original.members)
+        self.shown: Community = self.original
+        """The community as the form showed it when it opened (see ``_remember_shown``)."""
 
     def compose(self) -> ComposeResult:
         c = self.original
@@ -77,17 +83,17 @@ class CommunityScreen(Screen):
             with Horizontal(id="community-head"):
                 with Vertical():
                     yield Label(Content.styled("Name", HEADING), classes="section")
-                    yield Input(c.name, id="edit-name", placeholder="The community's name")
+                    yield SafeInput(c.name, id="edit-name", placeholder="The community's name")
                 with Vertical():
                     yield Label(Content.styled("When we meet", HEADING), classes="section")
-                    yield Input(
+                    yield SafeInput(
                         c.cadence, id="edit-cadence", placeholder="e.g. Every other Tuesday"
                     )
             yield Label(
                 Content.assemble(("Purpose", HEADING), ("  what we work on together", "dim")),
                 classes="section",
             )
-            yield TextArea(
+            yield SafeTextArea(
                 c.purpose,
                 id="edit-purpose",
                 soft_wrap=True,
@@ -99,7 +105,7 @@ class CommunityScreen(Screen):
                 Content.assemble(("Goals", HEADING), ("  one per line", "dim")),
                 classes="section",
             )
-            yield TextArea(
+            yield SafeTextArea(
                 lines_text(c.goals),
                 id="edit-goals",
                 soft_wrap=True,
@@ -111,7 +117,7 @@ class CommunityScreen(Screen):
                 Content.assemble(("Norms", HEADING), ("  our agreements, one per line", "dim")),
                 classes="section",
             )
-            yield TextArea(
+            yield SafeTextArea(
                 lines_text(c.norms),
                 id="edit-norms",
                 soft_wrap=True,
@@ -128,8 +134,8 @@ class CommunityScreen(Screen):
             )
             yield MemberList(id="edit-members")
             with Horizontal(id="member-add"):
-                yield Input(id="member-name", placeholder="Name")
-                yield Input(id="member-note", placeholder="Note, e.g. Grade 7 maths")
+                yield SafeInput(id="member-name", placeholder="Name")
+                yield SafeInput(id="member-note", placeholder="Note, e.g. Grade 7 maths")
                 yield Button("Add", id="add-member")
             yield Static(id="community-errors")
             yield Button("Save (ctrl+s)", id="save-community", variant="success")
@@ -137,12 +143,25 @@ class CommunityScreen(Screen):
 
     def _where(self) -> str:
         path = self.app.context.record.community_path
-        return f"{path.parent.name}/{path.name}"
+        return visible(f"{path.parent.name}/{path.name}")
 
     def on_mount(self) -> None:
         self.title = "Community"
         self._show_members()
+        self._remember_shown()
         self.query_one("#edit-name", Input).focus()
+
+    def _remember_shown(self) -> None:
+        """Keep the community as the form shows it, to tell what the person changes here.
+
+        The form need not hold a text exactly as the file does: it trims spaces, and a TextArea
+        takes a lone CR, VT, FF or NEL for a line break. Compared with the file, such a text
+        would count as changed without anyone touching it, and be written back changed; compared
+        with what the form showed, only what is edited here is written (``merge`` keeps every
+        other field as the file has it).
+        """
+        shown, _ = validate_community(self.form_data())
+        self.shown = shown or self.original
 
     # -- members --------------------------------------------------------------------------------
     def _show_members(self, highlight: int | None = None) -> None:
@@ -165,12 +184,12 @@ class CommunityScreen(Screen):
         for i, member in enumerate(self.members):
             if member.name == name:
                 self.members[i] = Member(name=name, note=note)
-                self.notify(f"Updated {name}", markup=False)
+                self.notify(visible(f"Updated {name}"), markup=False)
                 self._show_members(i)
                 break
         else:
             self.members.append(Member(name=name, note=note))
-            self.notify(f"Added {name}; ctrl+s saves", markup=False)
+            self.notify(visible(f"Added {name}; ctrl+s saves"), markup=False)
             self._show_members(len(self.members) - 1)
         name_input.value = note_input.value = ""
         name_input.focus()
@@ -181,7 +200,7 @@ class CommunityScreen(Screen):
         if index is None or index >= len(self.members):
             return
         member = self.members.pop(index)
-        self.notify(f"Removed {member.name}; ctrl+s saves", markup=False)
+        self.notify(visible(f"Removed {member.name}; ctrl+s saves"), markup=False)
         self._show_members(index)
 
     @on(OptionList.OptionSelected, "#edit-members")
@@ -206,14 +225,14 @@ class CommunityScreen(Screen):
     def edited(self) -> Community | None:
         community, problems = validate_community(self.form_data())
         errors = self.query_one("#community-errors", Static)
-        errors.update(Content("\n").join(Content.styled(p, "$error") for p in problems))
+        errors.update(Content("\n").join(Content.styled(visible(p), "$error") for p in problems))
         errors.display = bool(problems)
         return community
 
     @property
     def unsaved(self) -> bool:
         community, _ = validate_community(self.form_data())
-        return community is None or community != self.original
+        return community is None or community != self.shown
 
     @on(Button.Pressed, "#save-community")
     def _save_pressed(self) -> None:
@@ -225,20 +244,23 @@ class CommunityScreen(Screen):
             self.notify("Not saved: see the problems above the Save button", severity="error")
             self.query_one("#community-errors").scroll_visible()
             return False
-        if edited == self.original:
+        if edited == self.shown:
             self.notify("Nothing changed")
             return True
         context = self.app.context
         try:
-            saved = save_community(context.record, self.original, edited)
+            saved = save_community(context.record, self.shown, edited)
         except (OSError, RecordError, FileProblems) as exc:
-            self.notify(str(exc), title="Not saved", severity="error", markup=False, timeout=10)
+            self.notify(
+                visible(str(exc)), title="Not saved", severity="error", markup=False, timeout=10
+            )
             return False
         context.community = saved
         self.original = saved
         self.members = list(saved.members)
         self._show_members()
-        self.notify(f"Saved {context.record.community_path.name}", markup=False)
+        self._remember_shown()
+        self.notify(visible(f"Saved {context.record.community_path.name}"), markup=False)
         return True
 
     def action_back(self) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header
 from ...core.atomic import write_atomic
 from ...core.export import session_json, session_markdown
 from ...core.models import SessionRecord
+from ...core.text import visible
 from ..widgets.session_view import SessionView
 
 
@@ -39,8 +40,8 @@ class RecordDetailScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.record.protocol.title
-        self.sub_title = f"{self.record.started:%Y-%m-%d} · {self.record.id}"
+        self.title = visible(self.record.protocol.title)
+        self.sub_title = visible(f"{self.record.started:%Y-%m-%d} · {self.record.id}")
         self.query_one(SessionView).focus()
 
     def export_path(self, suffix: str) -> Path:
@@ -52,9 +53,11 @@ class RecordDetailScreen(Screen):
         try:
             write_atomic(path, text)
         except OSError as exc:
-            self.notify(f"Could not export: {exc}", severity="error", markup=False, timeout=10)
+            self.notify(
+                visible(f"Could not export: {exc}"), severity="error", markup=False, timeout=10
+            )
             return
-        self.notify(f"Exported to {path}", title="Exported", markup=False)
+        self.notify(visible(f"Exported to {path}"), title="Exported", markup=False)
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(session_markdown(self.record))

@@ -20,6 +20,7 @@ from ...core.followthrough import is_small
 from ...core.members import PRESENTER, MemberHistory, load_history, member_histories
 from ...core.record import RecordError
 from ...core.roles import PastSession
+from ...core.text import visible
 
 HEADING = "bold $accent"
 
@@ -70,7 +71,7 @@ class MembersScreen(Screen):
         self.query_one("#members-title", Static).update(
             Content.assemble(
                 ("Members of ", "bold"),
-                (self.app.context.community.name, "bold"),
+                (visible(self.app.context.community.name), "bold"),
                 ("  · reading the record…", "dim"),
             )
         )
@@ -84,7 +85,10 @@ class MembersScreen(Screen):
             return load_history(self.app.context.record)
         except (OSError, RecordError) as exc:
             self.app.call_later(
-                self.notify, f"Could not read the record: {exc}", severity="error", markup=False
+                self.notify,
+                visible(f"Could not read the record: {exc}"),
+                severity="error",
+                markup=False,
             )
             return None
 
@@ -102,16 +106,20 @@ class MembersScreen(Screen):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         rotating = self.rotating[:2] or [PRESENTER]
-        longest = max((len(h.name) + (0 if h.listed else 8) for h in self.histories), default=6)
+        longest = max(
+            (len(visible(h.name)) + (0 if h.listed else 8) for h in self.histories), default=6
+        )
         table.add_column("Member", key="name", width=max(6, min(longest, 28)))
         table.add_column("Sessions", key="sessions")
         table.add_column("Last presented", key="presented")
         for role_id in rotating:
             table.add_column(
-                f"Next {self.role_names.get(role_id, role_id).lower()}", key=f"next-{role_id}"
+                visible(f"Next {self.role_names.get(role_id, role_id).lower()}"),
+                key=f"next-{role_id}",
             )
         for h in self.histories:
-            name = Content(h.name) if h.listed else Content.styled(h.name + " (guest)", "dim")
+            shown = visible(h.name)
+            name = Content(shown) if h.listed else Content.styled(shown + " (guest)", "dim")
             table.add_row(
                 name,
                 Content(f"{h.sessions:>8}"),
@@ -123,7 +131,7 @@ class MembersScreen(Screen):
         self.query_one("#members-title", Static).update(
             Content.assemble(
                 ("Members of ", "bold"),
-                (community.name, "bold"),
+                (visible(community.name), "bold"),
                 (
                     f"  · {listed} members, {len(history)} sessions in the record · #1 is next "
                     "in the fair rotation setup uses",
@@ -144,9 +152,9 @@ class MembersScreen(Screen):
             return
         h = self.histories[row]
         roles = sorted(h.roles.items(), key=lambda item: (-item[1], item[0]))
-        parts: list[str | Content | tuple[str, str]] = [(h.name, "bold")]
+        parts: list[str | Content | tuple[str, str]] = [(visible(h.name), "bold")]
         if h.note:
-            parts += [("  " + h.note, "dim")]
+            parts += [("  " + visible(h.note), "dim")]
         if not h.listed:
             parts += [("  not listed in community.toml", "dim italic")]
         parts += [
@@ -155,13 +163,13 @@ class MembersScreen(Screen):
             f"{h.sessions}, last on {_day(h.last_session)}",
             "\n",
             ("Roles: ", HEADING),
-            " · ".join(f"{self.role_names.get(r, r)} {n}" for r, n in roles) or "none yet",
+            visible(" · ".join(f"{self.role_names.get(r, r)} {n}" for r, n in roles)) or "none yet",
             "\n",
             ("Last presented: ", HEADING),
             _day(h.last_presented),
         ]
         for role_id, place in h.rotation.items():
-            name = self.role_names.get(role_id, role_id)
+            name = visible(self.role_names.get(role_id, role_id))
             parts += ["\n", (f"Next {name.lower()}: ", HEADING), _place(place)]
             if place == 1:
                 parts += [("  (setup will propose them first)", "dim")]

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from ...core.browse import (
+    MAX_TERMS,
     PAGE_SIZE,
     SessionFilter,
     SessionPages,
@@ -38,6 +39,8 @@ from ...core.index import (
     default_index_path,
 )
 from ...core.problems import FileProblems, Problem
+from ...core.text import visible
+from ..widgets.editors import SafeInput
 from ..widgets.session_table import SessionTable
 from ..widgets.session_view import highlighted
 
@@ -83,7 +86,7 @@ class RecordSessionsScreen(Screen):
         yield Header()
         with Vertical(id="record-filters"):
             with Horizontal(classes="record-filter-row"):
-                yield Input(
+                yield SafeInput(
                     placeholder="Search notes, setup answers and action items",
                     id="record-search",
                     compact=True,
@@ -117,7 +120,7 @@ class RecordSessionsScreen(Screen):
             return
         self._opened = True
         context = self.app.context
-        self.sub_title = context.community.name or context.record.root.name
+        self.sub_title = visible(context.community.name or context.record.root.name)
         self._refresh_index()
 
     def on_unmount(self) -> None:
@@ -128,7 +131,7 @@ class RecordSessionsScreen(Screen):
     def on_resize(self) -> None:
         table = self.query_one(SessionTable)
         if table.set_width(self.size.width) and self.pages is not None:
-            table.append(self.pages.rows, self.current_filter.text)
+            table.append(self.pages.rows, self._highlight)
 
     # -- the index -----------------------------------------------------------------------------
     @property
@@ -162,7 +165,7 @@ class RecordSessionsScreen(Screen):
             self._index_ready(result.problems)
         elif event.state == WorkerState.ERROR:
             self.notify(
-                f"Could not read the record: {event.worker.error}",
+                visible(f"Could not read the record: {event.worker.error}"),
                 severity="error",
                 markup=False,
                 timeout=10,
@@ -209,25 +212,25 @@ class RecordSessionsScreen(Screen):
         await self.query_one("#record-filter-fields").mount_all(
             [
                 Select(
-                    [(Content(title), pid) for pid, title in by_title],
+                    [(Content(visible(title)), pid) for pid, title in by_title],
                     prompt="Any protocol",
                     id="filter-protocol",
                     compact=True,
                 ),
                 Select(
-                    [(Content(name), name) for name in people],
+                    [(Content(visible(name)), name) for name in people],
                     prompt="Anyone",
                     id="filter-member",
                     compact=True,
                 ),
                 Select(
-                    [(Content(name), rid) for rid, name in facets.roles],
+                    [(Content(visible(name)), rid) for rid, name in facets.roles],
                     prompt="Any role",
                     id="filter-role",
                     compact=True,
                 ),
-                Input(placeholder="from YYYY-MM-DD", id="filter-since", compact=True),
-                Input(placeholder="to YYYY-MM-DD", id="filter-until", compact=True),
+                SafeInput(placeholder="from YYYY-MM-DD", id="filter-since", compact=True),
+                SafeInput(placeholder="to YYYY-MM-DD", id="filter-until", compact=True),
             ]
         )
         self._filters_mounted = True
@@ -271,7 +274,7 @@ class RecordSessionsScreen(Screen):
         if self.pages is not None and self.pages.filter == wanted:
             return
         self.pages = SessionPages(self.index, wanted, page_size=self.page_size)
-        self.query_one(SessionTable).show(self.pages.fetch_more(), wanted.text)
+        self.query_one(SessionTable).show(self.pages.fetch_more(), self._highlight)
         self.call_after_refresh(self._after_reload, self.pages)
 
     def _after_reload(self, pages: SessionPages) -> None:
@@ -285,12 +288,19 @@ class RecordSessionsScreen(Screen):
         found, total = self.pages.count(), self.total
         noun = "session" if total == 1 else "sessions"
         text = f"{total:,} {noun}" if self.pages.filter.is_empty else f"{found:,} of {total:,}"
+        if self.pages.filter.too_many_words:
+            text += f" · the first {MAX_TERMS} words searched"
         self.query_one("#record-count", Static).update(Content(text))
+
+    @property
+    def _highlight(self) -> str:
+        """The words of the search to highlight: the ones searched."""
+        return " ".join(self.pages.filter.words) if self.pages is not None else ""
 
     def _load_more(self, position: int) -> None:
         if self.pages is None or not self.pages.needs_more(position):
             return
-        self.query_one(SessionTable).append(self.pages.fetch_more(), self.pages.filter.text)
+        self.query_one(SessionTable).append(self.pages.fetch_more(), self._highlight)
 
     def _scrolled(self, scroll_y: float) -> None:
         table = self.query_one(SessionTable)
@@ -348,8 +358,8 @@ class RecordSessionsScreen(Screen):
             nothing = "No sessions match." if self.total else "No sessions in the record yet."
             preview.update(Content(nothing))
             return
-        query = self.pages.filter.text if self.pages else ""
-        focus = " ".join(row.focus.split())
+        query = self._highlight
+        focus = " ".join(visible(row.focus).split())
         parts = [highlighted(focus, query)] if focus else [Content("(no focusing question)")]
         if query.strip():
             try:
@@ -379,7 +389,7 @@ class RecordSessionsScreen(Screen):
             return
         from .record_detail import RecordDetailScreen
 
-        self.app.push_screen(RecordDetailScreen(row.path, record, self.pages.filter.text))
+        self.app.push_screen(RecordDetailScreen(row.path, record, self._highlight))
 
     def action_move(self, rows: int) -> None:
         table = self.query_one(SessionTable)

@@ -14,6 +14,7 @@ from ...core.describe import format_duration
 from ...core.followthrough import is_small
 from ...core.record import RecordError
 from ...core.stats import StepTiming, load_step_timings
+from ...core.text import visible
 
 TITLE_WIDTH = 24
 
@@ -23,7 +24,7 @@ def timing_table(timings: list[StepTiming], width: int) -> Content:
     longest run, and a marker at the plan."""
     if not timings:
         return Content.styled("No sessions of this protocol in the record yet.", "dim")
-    title_width = min(TITLE_WIDTH, max(len(t.title) for t in timings))
+    title_width = min(TITLE_WIDTH, max(len(visible(t.title)) for t in timings))
     fixed = title_width + 6 + 7 + 13 + 6 + 5
     bar_width = max(10, width - fixed)
     scale = max(max(t.longest, t.planned) for t in timings) or 1
@@ -39,7 +40,8 @@ def timing_table(timings: list[StepTiming], width: int) -> Content:
         )
     ]
     for t in timings:
-        title = t.title if len(t.title) <= title_width else t.title[: title_width - 1] + "…"
+        title = visible(t.title)
+        title = title if len(title) <= title_width else title[: title_width - 1] + "…"
         span = f"{format_duration(t.shortest)}–{format_duration(t.longest)}" if t.runs else ""
         over = f"{round(t.over_share * 100)}%" if t.runs else ""
         late = t.median > t.planned
@@ -91,7 +93,7 @@ class TimingScreen(Screen):
         yield Header()
         with VerticalScroll(id="timing-body"):
             yield Select[str](
-                [(Content(e.protocol.title), e.id) for e in self.entries],
+                [(Content(visible(e.protocol.title)), e.id) for e in self.entries],
                 value=self.protocol_id if self.protocol_id else Select.NULL,
                 allow_blank=False,
                 id="timing-protocol",
@@ -126,7 +128,10 @@ class TimingScreen(Screen):
             return load_step_timings(self.app.context.record, protocol_id)
         except (OSError, RecordError) as exc:
             self.app.call_later(
-                self.notify, f"Could not read the record: {exc}", severity="error", markup=False
+                self.notify,
+                visible(f"Could not read the record: {exc}"),
+                severity="error",
+                markup=False,
             )
             return [], 0
 

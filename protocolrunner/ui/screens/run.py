@@ -23,6 +23,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from ...core.describe import format_duration, people_phrase
 from ...core.engine import Session, SessionError, State
 from ...core.protocol import CaptureField
+from ...core.text import visible
 from ..widgets.countdown import Countdown
 from ..widgets.notes import NoteEditor, NotesPanel
 from ..widgets.plan import PlanView
@@ -137,16 +138,16 @@ class RunScreen(Screen):
             Content.assemble(
                 (f"Step {s.index + 1} of {len(s.runs)}", "bold"),
                 " · ",
-                s.protocol.title,
+                visible(s.protocol.title),
             )
         )
-        self.query_one("#step-title", Static).update(Content.styled(step.title, "bold"))
+        self.query_one("#step-title", Static).update(Content.styled(visible(step.title), "bold"))
         focus = next((q for q in s.protocol.setup if s.setup.get(q.id, "").strip()), None)
         focus_widget = self.query_one("#focus", Static)
         focus_widget.set_class(focus is None, "-empty")
         if focus is not None:
-            answer = " ".join(s.setup[focus.id].split())
-            focus_widget.update(Content.assemble((f"{focus.label}: ", "bold"), answer))
+            answer = " ".join(visible(s.setup[focus.id]).split())
+            focus_widget.update(Content.assemble((f"{visible(focus.label)}: ", "bold"), answer))
         self.show_turn()
         silent = s.silent()
         silent_widget = self.query_one("#silent", Static)
@@ -161,7 +162,9 @@ class RunScreen(Screen):
                 )
             )
         instructions = "\n\n".join(
-            " ".join(p.split()) for p in step.instructions.strip().split("\n\n") if p.strip()
+            " ".join(p.split())
+            for p in visible(step.instructions).strip().split("\n\n")
+            if p.strip()
         )
         self.query_one("#instructions", Static).update(Content(instructions))
         prompts = self.query_one("#prompts", Static)
@@ -169,7 +172,7 @@ class RunScreen(Screen):
         prompts.update(
             Content("\n").join(
                 [Content.styled("Prompts", "bold $accent")]
-                + [Content.assemble("• ", " ".join(p.split())) for p in step.prompts]
+                + [Content.assemble("• ", " ".join(visible(p).split())) for p in step.prompts]
             )
         )
         notes = self.query_one("#facilitator-notes", Static)
@@ -178,7 +181,7 @@ class RunScreen(Screen):
         notes.update(
             Content.assemble(
                 ("For the facilitator: ", "bold italic"),
-                (" ".join(step.facilitator_notes.split()), "italic"),
+                (" ".join(visible(step.facilitator_notes).split()), "italic"),
             )
         )
         self.query_one("#run-main", VerticalScroll).scroll_home(animate=False)
@@ -196,16 +199,16 @@ class RunScreen(Screen):
             self.query_one("#speakers", Static).update(self._speakers_line())
             return
         person = s.turn_person(turn)
-        now = Content.assemble(("Now: ", "bold $success"), (person.name, "bold"))
+        now = Content.assemble(("Now: ", "bold $success"), (visible(person.name), "bold"))
         if person.role_name:
-            now = Content.assemble(now, f" ({person.role_name})")
+            now = Content.assemble(now, f" ({visible(person.role_name)})")
         if turn.label:
-            now = Content.assemble(now, f" {turn.label}")
+            now = Content.assemble(now, f" {visible(turn.label)}")
         upcoming = s.upcoming_turn()
         if upcoming is not None:
-            then = Content.assemble(("Next: ", "bold"), upcoming.name)
+            then = Content.assemble(("Next: ", "bold"), visible(upcoming.name))
             if upcoming.label:
-                then = Content.assemble(then, f" {upcoming.label}")
+                then = Content.assemble(then, f" {visible(upcoming.label)}")
         else:
             then = Content.styled("Last turn of this step.", "italic")
         self.query_one("#speakers", Static).update(Content("\n").join([now, then]))
@@ -215,13 +218,14 @@ class RunScreen(Screen):
         where = f"Turn {run.turn + 1} of {len(run.turns)} · round {turn.round + 1} of {rounds}"
         about = [(where, "bold")]
         if spec.rounds == "each":
-            about.append(f", led by {run.order[turn.round]}")
+            about.append(f", led by {visible(run.order[turn.round])}")
         lines = [Content.assemble(*about)]
         question = s.round_prompt(turn.round)
         if question:
             lines.append(
                 Content.assemble(
-                    (f"Round {turn.round + 1}: ", "bold $accent"), " ".join(question.split())
+                    (f"Round {turn.round + 1}: ", "bold $accent"),
+                    " ".join(visible(question).split()),
                 )
             )
         turn_widget.update(Content("\n").join(lines))
@@ -295,7 +299,7 @@ class RunScreen(Screen):
         if self.app.context.bell:
             self.app.bell()
         self.notify(
-            f"Time is up: {title}. Press n for the next step or + for another minute.",
+            visible(f"Time is up: {title}. Press n for the next step or + for another minute."),
             title="Time is up",
             severity="warning",
             markup=False,
@@ -426,9 +430,9 @@ class RunScreen(Screen):
         try:
             s.shuffle_turns(s.index)
         except SessionError as exc:
-            self.notify(str(exc).capitalize() + ".", markup=False)
+            self.notify(visible(str(exc).capitalize() + "."), markup=False)
             return
-        self.notify("New order: " + ", ".join(s.current.order), markup=False, timeout=4)
+        self.notify(visible("New order: " + ", ".join(s.current.order)), markup=False, timeout=4)
         self.show_turn()
         self._changed()
 

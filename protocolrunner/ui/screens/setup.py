@@ -39,6 +39,8 @@ from ...core.roles import (
     propose_fair,
     propose_random,
 )
+from ...core.text import visible
+from ..widgets.editors import SafeInput, SafeTextArea
 from ..widgets.followthrough import FollowThrough
 
 MAX_SLOTS = 4
@@ -84,26 +86,30 @@ class SetupScreen(Screen):
         yield Header()
         with VerticalScroll(id="setup-form"):
             yield Static(
-                Content.assemble(("Set up: ", "bold"), (p.title, "bold"), f" · {p.summary}"),
+                Content.assemble(
+                    ("Set up: ", "bold"), (visible(p.title), "bold"), f" · {visible(p.summary)}"
+                ),
                 id="setup-title",
             )
             if p.setup:
                 yield Label(Content.styled("Before we start", "bold $accent"), classes="section")
                 for question in p.setup:
                     flag = " (required)" if question.required else ""
-                    yield Label(Content(question.label + flag), classes="question")
+                    label = visible(question.label)
+                    yield Label(Content(label + flag), classes="question")
                     if question.help:
-                        yield Static(Content(" ".join(question.help.split())), classes="help")
+                        help_text = " ".join(visible(question.help).split())
+                        yield Static(Content(help_text), classes="help")
                     if question.multiline:
-                        yield TextArea(
+                        yield SafeTextArea(
                             id=f"setup-{question.id}",
                             soft_wrap=True,
                             tab_behavior="focus",
-                            placeholder=Content(question.label),
+                            placeholder=Content(label),
                             classes="setup-multiline",
                         )
                     else:
-                        yield Input(id=f"setup-{question.id}", placeholder=question.label)
+                        yield SafeInput(id=f"setup-{question.id}", placeholder=label)
             yield Label(Content.styled("Who is here", "bold $accent"), classes="section")
             if self.first_meeting:
                 yield Static(
@@ -113,11 +119,11 @@ class SetupScreen(Screen):
                     id="no-members",
                 )
             yield SelectionList[str](
-                *[Selection(Content(name), name, True) for name in self.attendees],
+                *[Selection(Content(visible(name)), name, True) for name in self.attendees],
                 id="attendees",
             )
             who = "a person" if self.first_meeting else "a guest"
-            yield Input(placeholder=f"Add {who}: type a name, press Enter", id="guest")
+            yield SafeInput(placeholder=f"Add {who}: type a name, press Enter", id="guest")
             yield FollowThrough(
                 self.attendees, title="From earlier meetings", id="setup-followthrough"
             )
@@ -128,7 +134,7 @@ class SetupScreen(Screen):
                     if role.rest:
                         continue
                     with Horizontal(classes="role-row"):
-                        yield Label(Content(role.name), classes="role-name")
+                        yield Label(Content(visible(role.name)), classes="role-name")
                         for slot in range(_slots(role)):
                             yield Select[str](
                                 [],
@@ -141,7 +147,7 @@ class SetupScreen(Screen):
                 yield Button("Shuffle (ctrl+r)", id="shuffle")
             yield Static(id="roles-problems")
             yield Label(Content.styled("Time", "bold $accent"), classes="section")
-            yield Input(
+            yield SafeInput(
                 placeholder=f"We have ... minutes (leave empty for {total_minutes(p)})",
                 type="integer",
                 id="minutes",
@@ -149,12 +155,13 @@ class SetupScreen(Screen):
             yield Static(id="plan-preview")
             if community.norms:
                 yield Label(Content.styled("Our norms", "bold $accent"), classes="section")
-                yield Static(Content("\n".join(f"• {n}" for n in community.norms)), id="norms")
+                norms = "\n".join(f"• {visible(n)}" for n in community.norms)
+                yield Static(Content(norms), id="norms")
             yield Button("Start the session (ctrl+s)", id="begin", variant="success")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"Set up: {self.protocol.title}"
+        self.title = f"Set up: {visible(self.protocol.title)}"
         self.action_propose(quiet=True)
         self._show_plan()
         self.query(".setup-multiline, Input").first().focus()
@@ -177,12 +184,12 @@ class SetupScreen(Screen):
         if not name:
             return
         if name in self.attendees or name in self.guests:
-            self.notify(f"{name} is already on the list", markup=False)
+            self.notify(visible(f"{name} is already on the list"), markup=False)
             return
         self.guests.append(name)
         label = name if self.first_meeting else f"{name} (guest)"
         self.query_one("#attendees", SelectionList).add_option(
-            Selection(Content(label), name, True)
+            Selection(Content(visible(label)), name, True)
         )
 
     # -- roles ------------------------------------------------------------------------------
@@ -250,15 +257,16 @@ class SetupScreen(Screen):
         present = self.present
         lines: list[Content] = []
         for role in self.protocol.roles:
-            names = ", ".join(self.roles.get(role.id, [])) or "nobody"
-            line = Content.assemble((f"{role.name}: ", "bold"), names)
+            names = visible(", ".join(self.roles.get(role.id, []))) or "nobody"
+            line = Content.assemble((f"{visible(role.name)}: ", "bold"), names)
             if self.reasons.get(role.id) and not role.rest:
-                line = Content.assemble(line, ("  (" + self.reasons[role.id] + ")", "dim"))
+                reason = visible(self.reasons[role.id])
+                line = Content.assemble(line, ("  (" + reason + ")", "dim"))
             lines.append(line)
         self.query_one("#roles-summary", Static).update(Content("\n").join(lines))
         # Showing a proposal in the pickers is not a choice by hand: keep their Changed quiet.
         with self.prevent(Select.Changed):
-            options = [(Content(n), n) for n in present]
+            options = [(Content(visible(n)), n) for n in present]
             for role in self.protocol.roles:
                 if role.rest:
                     continue
@@ -272,8 +280,8 @@ class SetupScreen(Screen):
         problems = check_assignment(self.protocol, present, self.roles)
         note = group_size_note(self.protocol, len(present))
         text = Content("\n").join(
-            [Content.styled(p, "$error") for p in problems]
-            + ([Content.styled(note, "$warning")] if note else [])
+            [Content.styled(visible(p), "$error") for p in problems]
+            + ([Content.styled(visible(note), "$warning")] if note else [])
         )
         self.query_one("#roles-problems", Static).update(text)
         if self.protocol.has_turns:
@@ -292,10 +300,10 @@ class SetupScreen(Screen):
             self.plan = fit_to_time(planned, int(raw) * 60) if raw else planned
         except (FitError, ValueError) as exc:
             self.plan = planned
-            preview.update(Content.styled(f"Cannot fit: {exc}", "$error"))
+            preview.update(Content.styled(visible(f"Cannot fit: {exc}"), "$error"))
             return
         rows = [
-            Content.assemble(f"{format_duration(s):>6}  ", step.title)
+            Content.assemble(f"{format_duration(s):>6}  ", visible(step.title))
             for step, s in zip(self.protocol.steps, self.plan, strict=True)
         ]
         rows.append(Content.styled(f"{format_duration(sum(self.plan)):>6}  in all", "bold"))
@@ -313,17 +321,19 @@ class SetupScreen(Screen):
             answer = field.text if isinstance(field, TextArea) else field.value
             answers[question.id] = answer
             if question.required and not answer.strip():
-                self.notify(f"Please answer: {question.label}", severity="error", markup=False)
+                self.notify(
+                    visible(f"Please answer: {question.label}"), severity="error", markup=False
+                )
                 field.focus()
                 return
         for question_id, problem in self.protocol.answer_problems(answers).items():
-            self.notify(problem, severity="error", markup=False)
+            self.notify(visible(problem), severity="error", markup=False)
             self.query_one(f"#setup-{question_id}").focus()
             return
         present = self.present
         problems = check_assignment(self.protocol, present, self.roles)
         if problems:
-            self.notify(problems[0], severity="error", markup=False)
+            self.notify(visible(problems[0]), severity="error", markup=False)
             return
         context = self.app.context
         if self.first_meeting and present:
@@ -346,7 +356,7 @@ class SetupScreen(Screen):
         except (RecordError, FileProblems, OSError) as exc:
             # The meeting matters more than the list: start anyway, and say why.
             self.notify(
-                f"Could not add them to the community's members: {exc}",
+                visible(f"Could not add them to the community's members: {exc}"),
                 severity="warning",
                 markup=False,
                 timeout=10,

@@ -18,6 +18,8 @@ from ...core.describe import format_duration
 from ...core.engine import Outcome, Session
 from ...core.export import session_markdown
 from ...core.record import RecordError, session_file_name, session_record, session_toml
+from ...core.text import visible
+from ..widgets.editors import SafeInput, SafeTextArea
 from ..widgets.notes import NotesPanel
 
 
@@ -26,7 +28,8 @@ def timing_content(session: Session) -> Content:
     for i, run in enumerate(session.runs):
         actual = session.elapsed(i)
         over = actual > run.budget and run.visited
-        title = run.step.title if len(run.step.title) <= 34 else run.step.title[:33] + "…"
+        title = visible(run.step.title)
+        title = title if len(title) <= 34 else title[:33] + "…"
         rows.append(
             Content.assemble(
                 f"{title:<34} {format_duration(run.budget):>8} ",
@@ -70,26 +73,28 @@ class SummaryScreen(Screen):
         yield Header()
         with VerticalScroll(id="summary-body"):
             yield Static(
-                Content.assemble(("Summary: ", "bold"), (s.protocol.title, "bold"), f" · {status}"),
+                Content.assemble(
+                    ("Summary: ", "bold"), (visible(s.protocol.title), "bold"), f" · {status}"
+                ),
                 id="summary-title",
             )
             yield Static(timing_content(s), id="timing")
             for i, run in enumerate(s.runs):
                 if not run.step.capture:
                     continue
-                yield Label(Content.styled(f"{i + 1}. {run.step.title}", "bold $accent"))
+                yield Label(Content.styled(f"{i + 1}. {visible(run.step.title)}", "bold $accent"))
                 yield NotesPanel([(i, f, s.note(i, f.id)) for f in run.step.capture])
             yield Label(Content.styled("Action items", "bold $accent"), classes="section")
             yield Vertical(id="actions")
             with Horizontal(id="action-new"):
-                yield Input(
+                yield SafeInput(
                     placeholder="New action item, e.g. Try wait time for two weeks",
                     id="action-text",
                 )
-                yield Input(placeholder="Who", id="action-owner")
+                yield SafeInput(placeholder="Who", id="action-owner")
                 yield Button("Add", id="action-add")
             yield Label(Content.styled("Closing reflection", "bold $accent"), classes="section")
-            yield TextArea(s.reflection, soft_wrap=True, id="reflection")
+            yield SafeTextArea(s.reflection, soft_wrap=True, id="reflection")
             yield Static(id="saved-path")
         yield Footer()
 
@@ -134,7 +139,8 @@ class SummaryScreen(Screen):
             return
         for i, item in enumerate(self.session.actions):
             owner = f" ({item.owner})" if item.owner else ""
-            box.mount(Checkbox(Content(item.text + owner), item.done, id=f"action-{i}"))
+            label = Content(visible(item.text + owner))
+            box.mount(Checkbox(label, item.done, id=f"action-{i}"))
 
     @on(Checkbox.Changed)
     def _action_toggled(self, event: Checkbox.Changed) -> None:
@@ -159,14 +165,16 @@ class SummaryScreen(Screen):
             else:
                 write_atomic(self.saved_path, session_toml(saved))
         except (OSError, RecordError) as exc:
-            self.notify(f"Could not save: {exc}", severity="error", markup=False, timeout=10)
+            self.notify(
+                visible(f"Could not save: {exc}"), severity="error", markup=False, timeout=10
+            )
             return
         self._saved_revision = self.session.revision
         self.app.context.journal.discard(self.session.id)
         self.query_one("#saved-path", Static).update(
-            Content.assemble(("Saved to ", "bold $success"), str(self.saved_path))
+            Content.assemble(("Saved to ", "bold $success"), visible(str(self.saved_path)))
         )
-        self.notify(f"Saved to {self.saved_path}", markup=False)
+        self.notify(visible(f"Saved to {self.saved_path}"), markup=False)
 
     def action_export(self) -> None:
         saved = session_record(self.session, self.protocol_sha256)
@@ -175,12 +183,12 @@ class SummaryScreen(Screen):
         try:
             write_atomic(path, session_markdown(saved))
         except OSError as exc:
-            self.notify(f"Could not export: {exc}", severity="error", markup=False)
+            self.notify(visible(f"Could not export: {exc}"), severity="error", markup=False)
             return
         self.query_one("#saved-path", Static).update(
-            Content.assemble(("Exported to ", "bold $success"), str(path))
+            Content.assemble(("Exported to ", "bold $success"), visible(str(path)))
         )
-        self.notify(f"Exported to {path}", markup=False)
+        self.notify(visible(f"Exported to {path}"), markup=False)
 
     def action_home(self) -> None:
         if not self.unsaved:

@@ -9,10 +9,13 @@ from textual.message import Message
 from textual.widgets import Label, TextArea
 
 from ...core.protocol import CaptureField
+from ...core.text import visible
+from .editors import SafeTextArea
 
 
-class NoteEditor(TextArea):
-    """A plain-text editor for one capture field; the text is kept exactly as typed."""
+class NoteEditor(SafeTextArea):
+    """A plain-text editor for one capture field; the text is kept exactly as typed (and a
+    control character in it is drawn as a picture of it, see ``editors``)."""
 
     DEFAULT_CSS = """
     NoteEditor {
@@ -27,13 +30,13 @@ class NoteEditor(TextArea):
             text,
             soft_wrap=True,
             tab_behavior="focus",
-            placeholder=Content(field.help or f"Type {field.label.lower()} here"),
+            placeholder=Content(visible(field.help or f"Type {field.label.lower()} here")),
             id=f"note-{step_index}-{field.id}",
         )
         self.step_index = step_index
         self.field_id = field.id
         # Protocol text is never markup: Content keeps brackets literal in the border too.
-        self.border_title = Content(field.label)
+        self.border_title = Content(visible(field.label))
 
     def on_mount(self) -> None:
         # A box that already holds notes (back a step, a resumed session, the summary) goes on

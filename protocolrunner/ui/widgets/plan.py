@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from ...core.describe import format_duration
 from ...core.engine import Session
+from ...core.text import visible
 
 
 def plan_content(session: Session, width: int = 34) -> Content:
@@ -16,7 +17,7 @@ def plan_content(session: Session, width: int = 34) -> Content:
         current = i == session.index
         actual = session.elapsed(i)
         mark = "▶" if current else ("✓" if run.visited and i < session.index else " ")
-        title = run.step.title
+        title = visible(run.step.title)
         if len(title) > title_width:
             title = title[: title_width - 1] + "…"
         planned = format_duration(run.budget)

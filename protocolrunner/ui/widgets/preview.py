@@ -8,22 +8,24 @@ from textual.widgets import Static
 
 from ...core.describe import role_names, step_minutes, total_minutes, turns_phrase
 from ...core.library import LibraryEntry
+from ...core.text import visible
 
 HEADING = "bold $accent"
 
 
 def _paragraph(text: str) -> str:
-    return "\n\n".join(" ".join(p.split()) for p in text.strip().split("\n\n"))
+    return "\n\n".join(" ".join(p.split()) for p in visible(text).strip().split("\n\n"))
 
 
 def protocol_content(entry: LibraryEntry) -> Content:
-    """The protocol as Content. Prose from the file is literal text, never markup."""
+    """The protocol as Content. Prose from the file is literal text, never markup, and a
+    control character in it is shown as an escape (``core.text.visible``)."""
     p = entry.protocol
     size = f"{p.group_size.min}" + (f"-{p.group_size.max}" if p.group_size.max else "+")
     parts: list[str | Content | tuple[str, str]] = [
-        (p.title, "bold"),
+        (visible(p.title), "bold"),
         "\n",
-        p.summary,
+        visible(p.summary),
         "\n",
         (f"{total_minutes(p)} · {len(p.steps)} steps · {size} people", "italic"),
     ]
@@ -31,19 +33,19 @@ def protocol_content(entry: LibraryEntry) -> Content:
         parts += ["\n\n", ("Purpose", HEADING), "\n", _paragraph(p.purpose)]
     parts += ["\n\n", ("Roles", HEADING)]
     for role in p.roles:
-        parts += ["\n• ", (role.name, "bold")]
+        parts += ["\n• ", (visible(role.name), "bold")]
         if role.description:
-            parts += [": ", " ".join(role.description.split())]
+            parts += [": ", " ".join(visible(role.description).split())]
     if p.setup:
         parts += ["\n\n", ("Before starting", HEADING)]
         for question in p.setup:
-            parts += ["\n• ", question.label, " (required)" if question.required else ""]
+            parts += ["\n• ", visible(question.label), " (required)" if question.required else ""]
     parts += ["\n\n", ("Steps", HEADING)]
     for number, step in enumerate(p.steps, 1):
         speak = role_names(p, step.speakers) if step.speakers else "silent"
         parts += [
             f"\n{number:>2}. ",
-            (step.title, "bold"),
+            (visible(step.title), "bold"),
             f"  {step_minutes(p, step)}",
             ("  · " + speak, "dim"),
         ]
@@ -55,7 +57,7 @@ def protocol_content(entry: LibraryEntry) -> Content:
     where = f"{entry.source.kind}: {entry.path}"
     if entry.overrides:
         where += " (replaces the " + ", ".join(e.source.kind for e in entry.overrides) + " one)"
-    parts += ["\n\n", (where, "dim")]
+    parts += ["\n\n", (visible(where), "dim")]
     return Content.assemble(*parts)
 
 

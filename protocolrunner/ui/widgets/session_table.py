@@ -1,7 +1,8 @@
 """The table of sessions in the record browser: one row per session, newest first.
 
 Cells are Rich ``Text`` built from plain strings (never parsed as markup, so a note or a name
-with ``[bold]`` shows as typed), with search matches styled by the spans the core finds.
+with ``[bold]`` shows as typed, and a control character shows as an escape such as ``\\x1b``),
+with search matches styled by the spans the core finds.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from textual.widgets import DataTable
 from ...core.browse import match_spans
 from ...core.describe import format_duration
 from ...core.index import SessionRow
+from ...core.text import visible
 
 MATCH_STYLE = "bold reverse"
 STATUS = {"completed": "completed", "ended-early": "ended early"}
@@ -34,7 +36,7 @@ MIN_FOCUS = 12
 
 
 def _cell(text: str, query: str = "", justify: str = "left") -> Text:
-    flat = " ".join(text.split())
+    flat = " ".join(visible(text).split())
     cell = Text(flat, no_wrap=True, overflow="ellipsis", justify=justify)  # type: ignore[arg-type]
     for start, end in match_spans(flat, query):
         cell.stylize(MATCH_STYLE, start, end)

@@ -1,7 +1,8 @@
 """One recorded session laid out for reading, with search matches highlighted.
 
-Every piece of recorded text becomes ``Content(text)`` (never markup); matches are styled by the
-character spans ``core.browse.match_spans`` finds, so ``[bold]`` in a note shows as typed.
+Every piece of recorded text becomes ``Content(visible(text))`` (never markup, and a control
+character shows as an escape such as ``\\x1b``); matches are styled by the character spans
+``core.browse.match_spans`` finds in that text, so ``[bold]`` in a note shows as typed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from textual.widgets import Static
 
 from ...core.browse import match_spans
 from ...core.describe import format_duration
+from ...core.text import visible
 
 if TYPE_CHECKING:
     from ...core.models import SessionRecord
@@ -26,6 +28,7 @@ ACTION_MARKS = {"open": "☐", "carried": "↻", "done": "☑", "dropped": "✗"
 
 
 def highlighted(text: str, query: str, style: str = "") -> Content:
+    text = visible(text)
     content = Content.styled(text, style) if style else Content(text)
     for start, end in match_spans(text, query):
         content = content.stylize(MATCH_STYLE, start, end)
@@ -34,7 +37,8 @@ def highlighted(text: str, query: str, style: str = "") -> Content:
 
 def _block(text: str, query: str, indent: str = "  ") -> list[Content]:
     """Multi-line text, each line indented, matches highlighted line by line."""
-    return [Content(indent) + highlighted(line, query) for line in text.strip().splitlines()]
+    lines = visible(text).strip().splitlines()
+    return [Content(indent) + highlighted(line, query) for line in lines]
 
 
 def _when(record: SessionRecord) -> str:
@@ -58,7 +62,8 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
 
     lines.append(
         Content.assemble(
-            Content.styled(record.protocol.title, "bold $accent"), Content(f"  {_when(record)}")
+            Content.styled(visible(record.protocol.title), "bold $accent"),
+            Content(f"  {_when(record)}"),
         )
     )
     planned = sum(step.planned_seconds for step in record.steps)
@@ -71,11 +76,11 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
         )
     )
     if record.community:
-        lines.append(Content.styled(record.community, "$text-muted"))
+        lines.append(Content.styled(visible(record.community), "$text-muted"))
     answered = [item for item in record.setup if item.answer.strip()]
     lead = next((s for s in answered if s.id == "focus"), answered[0] if answered else None)
     if lead is not None:
-        heading(lead.label)
+        heading(visible(lead.label))
         lines += _block(lead.answer, query)
 
     heading("People")
@@ -90,7 +95,7 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
         if role.people:
             lines.append(
                 Content.assemble(
-                    Content.styled(f"{role.name}: ", LABEL_STYLE),
+                    Content.styled(f"{visible(role.name)}: ", LABEL_STYLE),
                     highlighted(", ".join(role.people), query),
                 )
             )
@@ -99,7 +104,7 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
     if others:
         heading("Setup")
         for item in others:
-            lines.append(Content.styled(item.label, LABEL_STYLE))
+            lines.append(Content.styled(visible(item.label), LABEL_STYLE))
             lines += _block(item.answer, query)
 
     heading("Steps")
@@ -115,14 +120,14 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
         lines.append(
             Content.assemble(
                 Content.styled(f"{number}. ", LABEL_STYLE),
-                Content.styled(step.title, LABEL_STYLE),
+                Content.styled(visible(step.title), LABEL_STYLE),
                 Content("  "),
                 Content.styled(timing, "$warning" if over else "$text-muted"),
             )
         )
         for note in step.notes:
             if note.text.strip():
-                lines.append(Content.styled(f"   {note.label}", "italic $text-muted"))
+                lines.append(Content.styled(f"   {visible(note.label)}", "italic $text-muted"))
                 lines += _block(note.text, query, indent="     ")
 
     if record.actions:
