@@ -1,17 +1,21 @@
-"""Sessions as Markdown (to read, paste into an email or an LMS) and as JSON (for tools)."""
+"""Sessions as Markdown (to read, paste into an email or an LMS) and as JSON (for tools).
+
+Every piece of text from people or files (names, titles, labels, notes, answers, action items,
+the reflection, the community's name) goes into Markdown through ``core.markdown``, so it renders
+as the same text in CommonMark and GFM and never as markup or HTML; control characters are shown
+as escapes there (see that module). JSON keeps the text exact.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from .describe import format_duration
+from .markdown import is_blank, markdown_cell, markdown_inline, markdown_text, shown_lines
 from .models import SessionRecord
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
 
 
 def _when(record: SessionRecord) -> str:
@@ -21,7 +25,17 @@ def _when(record: SessionRecord) -> str:
 
 def _title(record: SessionRecord) -> str:
     start = record.started
-    return f"{record.protocol.title}, {start.day} {start:%b %Y}"
+    return f"{markdown_inline(record.protocol.title)}, {start.day} {start:%b %Y}"
+
+
+def _label(label: str) -> str:
+    """``**label:** `` to lead a line, or nothing for a blank label."""
+    shown = markdown_inline(label)
+    return f"**{shown}:** " if shown else ""
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(shown for shown in map(markdown_inline, names) if shown)
 
 
 def session_markdown(record: SessionRecord, level: int = 1) -> str:
@@ -29,11 +43,11 @@ def session_markdown(record: SessionRecord, level: int = 1) -> str:
     h = "#" * level
     planned = sum(step.planned_seconds for step in record.steps)
     lines = [f"{h} {_title(record)}", ""]
-    answered = [s for s in record.setup if s.answer.strip()]
+    answered = [s for s in record.setup if not is_blank(s.answer)]
     # The focusing question (or the protocol's first answer) leads; the others follow below.
     lead = next((s for s in answered if s.id == "focus"), answered[0] if answered else None)
-    if lead is not None and "\n" not in lead.answer.strip():
-        lines += [f"**{lead.label}:** {lead.answer.strip()}", ""]
+    if lead is not None and len(shown_lines(lead.answer)) == 1:
+        lines += [f"{_label(lead.label)}{markdown_inline(lead.answer)}", ""]
         answered.remove(lead)
     lines += [
         f"- **When:** {_when(record)}",
@@ -41,19 +55,21 @@ def session_markdown(record: SessionRecord, level: int = 1) -> str:
         f"(planned {format_duration(planned)})",
         "- **Status:** " + ("completed" if record.status == "completed" else "ended early"),
     ]
-    if record.community:
-        lines.append(f"- **Community:** {record.community}")
-    if record.attendees:
-        lines.append(f"- **Present:** {', '.join(record.attendees)}")
+    if not is_blank(record.community):
+        lines.append(f"- **Community:** {markdown_inline(record.community)}")
+    if _names(record.attendees):
+        lines.append(f"- **Present:** {_names(record.attendees)}")
     for role in record.roles:
-        if role.people:
-            lines.append(f"- **{role.name}:** {', '.join(role.people)}")
+        if _names(role.people):
+            lines.append(f"- {_label(role.name)}{_names(role.people)}")
     lines.append("")
 
     if answered:
         lines += [f"{h}# Setup", ""]
         for item in answered:
-            lines += [f"**{item.label}**", "", item.answer.strip(), ""]
+            if not is_blank(item.label):
+                lines += [f"**{markdown_inline(item.label)}**", ""]
+            lines += [markdown_text(item.answer), ""]
 
     lines += [
         f"{h}# Timing",
@@ -67,28 +83,35 @@ def session_markdown(record: SessionRecord, level: int = 1) -> str:
             change = f"{'+' if step.extended_seconds > 0 else '-'}"
             note = f"{change}{format_duration(abs(step.extended_seconds))} given"
         lines.append(
-            f"| {number} | {_cell(step.title)} | {format_duration(step.planned_seconds)} | "
+            f"| {number} | {markdown_cell(step.title)} | {format_duration(step.planned_seconds)} | "
             f"{format_duration(step.actual_seconds)} | {note} |"
         )
     lines.append("")
 
-    noted = [(n, step) for n, step in enumerate(record.steps, 1) if any(x.text for x in step.notes)]
+    noted = [
+        (n, step)
+        for n, step in enumerate(record.steps, 1)
+        if any(not is_blank(x.text) for x in step.notes)
+    ]
     if noted:
         lines += [f"{h}# Notes", ""]
         for number, step in noted:
-            lines += [f"{h}## {number}. {step.title}", ""]
+            lines += [f"{h}## {number}. {markdown_inline(step.title)}", ""]
             for field in step.notes:
-                if field.text.strip():
-                    lines += [f"**{field.label}**", "", field.text.rstrip(), ""]
+                if not is_blank(field.text):
+                    if not is_blank(field.label):
+                        lines += [f"**{markdown_inline(field.label)}**", ""]
+                    lines += [markdown_text(field.text), ""]
 
     if record.actions:
         lines += [f"{h}# Action items", ""]
         for action in record.actions:
-            owner = f" ({action.owner})" if action.owner else ""
-            lines.append(f"- [{'x' if action.done else ' '}] {action.text}{owner}")
+            owner = f" ({markdown_inline(action.owner)})" if not is_blank(action.owner) else ""
+            text = markdown_text(action.text, indent="  ")
+            lines.append(f"- [{'x' if action.done else ' '}] {text}{owner}")
         lines.append("")
-    if record.reflection.strip():
-        lines += [f"{h}# Reflection", "", record.reflection.strip(), ""]
+    if not is_blank(record.reflection):
+        lines += [f"{h}# Reflection", "", markdown_text(record.reflection), ""]
     return "\n".join(lines)
 
 
@@ -99,20 +122,32 @@ def session_data(record: SessionRecord) -> dict[str, Any]:
     return data
 
 
+# DEL and the C1 controls: JSON may hold them raw, but printed to a terminal U+009B is a CSI.
+_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+
+
+def _json(data: Any) -> str:
+    """``data`` as exact JSON. Letters beyond ASCII stay readable; C0 controls are escaped by
+    ``json.dumps``, and DEL and C1 controls are escaped here (they occur only inside strings,
+    so ``\\u009b`` is the same JSON). No raw control character reaches a terminal."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
 def session_json(record: SessionRecord) -> str:
-    return json.dumps(session_data(record), indent=2, ensure_ascii=False) + "\n"
+    return _json(session_data(record))
 
 
 def sessions_json(records: Sequence[SessionRecord]) -> str:
-    return json.dumps([session_data(r) for r in records], indent=2, ensure_ascii=False) + "\n"
+    return _json([session_data(r) for r in records])
 
 
 def digest_markdown(records: Sequence[SessionRecord], title: str) -> str:
     """Several sessions, oldest first, in one document with a table of contents."""
     ordered = sorted(records, key=lambda r: r.started)
-    lines = [f"# {title}", "", f"{len(ordered)} session(s).", ""]
+    lines = [f"# {markdown_inline(title)}", "", f"{len(ordered)} session(s).", ""]
     for record in ordered:
-        focus = f": {_cell(record.focus)}" if record.focus else ""
+        focus = f": {markdown_inline(record.focus)}" if not is_blank(record.focus) else ""
         lines.append(f"- {_title(record)}{focus}")
     lines.append("")
     body = [session_markdown(record, level=2) for record in ordered]
