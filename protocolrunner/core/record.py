@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import socket
 import time
@@ -25,6 +26,7 @@ from typing import Any
 
 import tomli_w
 
+from . import paths
 from .atomic import write_atomic
 from .clock import SYSTEM_CLOCK, Clock
 from .engine import Session
@@ -344,8 +346,33 @@ class Record:
 
     # -- community ---------------------------------------------------------------------------
     def load_community(self) -> Community:
+        """``community.toml``; a copy of each version read whole is kept on this computer, so
+        that a file broken later (a bad merge, an editor's crash) still shows its last good
+        content (``last_good_community``)."""
         data, text = read_toml(self.community_path)
-        return validate_document(Community, data, text, str(self.community_path))
+        community = validate_document(Community, data, text, str(self.community_path))
+        self._keep_good_copy(text)
+        return community
+
+    def last_good_community(self) -> Community | None:
+        """The last ``community.toml`` this computer read whole, or None."""
+        path = self._good_copy_path()
+        try:
+            data, text = read_toml(path)
+            return validate_document(Community, data, text, str(path))
+        except FileProblems:
+            return None
+
+    def _good_copy_path(self) -> Path:
+        key = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:16]
+        return paths.cache_dir() / "community" / f"{key}.toml"
+
+    def _keep_good_copy(self, text: str) -> None:
+        path = self._good_copy_path()
+        # Only a copy: a cache that cannot be written costs the fallback, nothing else.
+        with contextlib.suppress(OSError):
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                write_atomic(path, text, durable=False)
 
     def update_community(self, change: Callable[[Community], Community]) -> Community:
         """Apply ``change`` to the freshest copy on disk, under the lock, and write it back."""

@@ -15,10 +15,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from ...core.browse import describe_problem
 from ...core.community_edit import lines_text, parse_lines, save_community, validate_community
 from ...core.models import Community, Member
-from ...core.problems import FileProblems
-from ...core.record import RecordError
+from ...core.problems import FileProblems, Problem
+from ...core.record import COMMUNITY_FILE, RecordError
 from ...core.text import visible
 from ..widgets.editors import SafeInput, SafeTextArea
 
@@ -60,11 +61,15 @@ class CommunityScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         context = self.app.context
+        self.broken: list[Problem] = []
+        """Why ``community.toml`` cannot be read; the form is then read-only."""
         try:
             self.original = context.record.load_community()
         except FileProblems as exc:
-            context.problems.extend(exc.problems)
-            self.original = context.community
+            # Never an empty form one ctrl+s away from wiping the file: the last good content,
+            # read-only, and what is wrong.
+            self.broken = exc.problems
+            self.original = context.record.last_good_community() or context.community
         self.members: list[Member] = list(self.original.members)
         self.shown: Community = self.original
         """The community as the form showed it when it opened (see ``_remember_shown``)."""
@@ -72,7 +77,9 @@ class CommunityScreen(Screen):
     def compose(self) -> ComposeResult:
         c = self.original
         yield Header()
-        with VerticalScroll(id="community-form"):
+        if self.broken:
+            yield Static(self._broken_content(), id="community-broken")
+        with VerticalScroll(id="community-form", disabled=bool(self.broken)):
             yield Static(
                 Content.assemble(
                     ("Our community", "bold"),
@@ -141,6 +148,26 @@ class CommunityScreen(Screen):
             yield Button("Save (ctrl+s)", id="save-community", variant="success")
         yield Footer()
 
+    def _broken_content(self) -> Content:
+        root = self.app.context.record.root
+        lines = [
+            Content.styled(
+                f"{COMMUNITY_FILE} cannot be read, so it cannot be edited here:", "bold $error"
+            )
+        ]
+        lines += [Content("  " + describe_problem(p, root)) for p in self.broken[:3]]
+        lines.append(
+            Content(
+                "Below is the last version read on this computer, read-only. Fix the file in "
+                "an editor (or run 'protocolrunner record sync' if a sync left it so), then "
+                "open this screen again."
+            )
+        )
+        return Content("\n").join(lines)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "save" and self.broken)
+
     def _where(self) -> str:
         path = self.app.context.record.community_path
         return visible(f"{path.parent.name}/{path.name}")
@@ -149,7 +176,8 @@ class CommunityScreen(Screen):
         self.title = "Community"
         self._show_members()
         self._remember_shown()
-        self.query_one("#edit-name", Input).focus()
+        if not self.broken:
+            self.query_one("#edit-name", Input).focus()
 
     def _remember_shown(self) -> None:
         """Keep the community as the form shows it, to tell what the person changes here.
