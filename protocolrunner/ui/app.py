@@ -351,6 +351,56 @@ class ProtocolRunnerApp(App[None]):
         )
         self.push_screen(HelpDialog(f"Keys: {screen.title or self.title}", rows, about))
 
+    # -- sharing ------------------------------------------------------------------------------
+    def action_sync_record(self) -> None:
+        """Sync the record through git (``record sync``) in a thread; say how it went."""
+        if self._loaded_context is None:
+            return
+        self.notify("Syncing the record…", timeout=3)
+        self.run_worker(self._sync, thread=True, exclusive=True, group="sync", name="sync")
+
+    def _sync(self) -> None:
+        from ..core import sync
+
+        def tell(step: str) -> None:
+            self.call_from_thread(self.notify, visible(step.capitalize() + "…"), timeout=3)
+
+        try:
+            result = sync.sync(self.context.record, progress=tell)
+        except sync.SyncError as exc:
+            message = visible(str(exc))
+            self.call_from_thread(
+                self.notify, message, title="Not synced", severity="error", markup=False, timeout=20
+            )
+            return
+        self.call_from_thread(self._synced, result)
+
+    def _synced(self, result) -> None:
+        from ..core.problems import FileProblems
+
+        context = self.context
+        try:
+            context.community = context.record.load_community()
+        except FileProblems as exc:
+            context.problems.extend(exc.problems)
+        for screen in self.screen_stack:
+            changed = getattr(screen, "record_changed", None)
+            if changed is not None:
+                changed()
+        lines = [result.summary()]
+        for conflict in result.conflicts[:5]:
+            lines.append(
+                f"{conflict.get('file')} {conflict.get('key')}: kept “{conflict.get('kept')}”; "
+                f"the other version was “{conflict.get('other')}”"
+            )
+        self.notify(
+            visible("\n".join(lines)),
+            title="Synced",
+            severity="warning" if result.conflicts else "information",
+            markup=False,
+            timeout=30 if result.conflicts else 8,
+        )
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         from .screens.home import HomeScreen
         from .screens.run import RunScreen
@@ -415,5 +465,10 @@ class ProtocolRunnerApp(App[None]):
                 "Timing: steps against their plan",
                 "How long each step of a protocol really took in past sessions",
                 self.open_timing,
+            )
+            yield SystemCommand(
+                "Sync the record",
+                "Send this record's changes to the shared git repository and receive the others'",
+                self.action_sync_record,
             )
         yield SystemCommand("Help: keys", "Show every key of this screen", self.action_help)

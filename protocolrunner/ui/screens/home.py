@@ -42,6 +42,15 @@ class HomeScreen(Screen):
         Binding("m", "members", "Members", id="home.members"),
         Binding("o", "community", "Community", id="home.community"),
         Binding("t", "timing", "Timing", id="home.timing"),
+        # Off the footer, which has no room left at 80 columns: in help and the palette.
+        Binding(
+            "s",
+            "app.sync_record",
+            "Sync the record",
+            id="home.sync",
+            show=False,
+            tooltip="Send and receive the record's changes through git",
+        ),
         Binding("question_mark,f1", "app.help", "Help", id="home.help"),
         Binding("ctrl+q", "app.quit", "Quit", id="home.quit"),
     ]
@@ -74,6 +83,10 @@ class HomeScreen(Screen):
         self.refresh_library()
         self.refresh_interrupted()
         self.query_one("#library", OptionList).focus()
+
+    def record_changed(self) -> None:
+        """A sync brought others' changes: show them."""
+        self.on_screen_resume()
 
     def on_screen_resume(self) -> None:
         self.refresh_interrupted()

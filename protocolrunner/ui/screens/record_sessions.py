@@ -58,6 +58,7 @@ class RecordSessionsScreen(Screen):
         Binding("enter", "open", "Open", id="record.open", tooltip="Read the selected session"),
         Binding("slash", "focus_search", "Search", id="record.search"),
         Binding("x", "clear_filters", "Clear filters", id="record.clear"),
+        Binding("s", "app.sync_record", "Sync", id="record.sync", tooltip="Sync the record (git)"),
         Binding("escape", "back", "Back", id="record.back"),
         Binding("question_mark,f1", "app.help", "Help", id="record.help"),
         # While typing a search, the arrows still move through the sessions.
@@ -123,6 +124,13 @@ class RecordSessionsScreen(Screen):
         self.sub_title = visible(context.community.name or context.record.root.name)
         self._refresh_index()
 
+    def record_changed(self) -> None:
+        """A sync brought others' changes: read them into the index and show them."""
+        if not self._opened:
+            return
+        self.pages = None
+        self._refresh_index()
+
     def on_unmount(self) -> None:
         if self.index is not None:
             self.index.close()
@@ -172,11 +180,15 @@ class RecordSessionsScreen(Screen):
             )
 
     def _index_ready(self, problems: list[Problem]) -> None:
+        again = self.index is not None  # after a sync: the filters are there already
+        if self.index is not None:
+            self.index.close()
         self.index = SessionIndex(self.app.context.record, self.db_path)
         self.total = self.index.count()
         self._show_problems(problems)
         self.reload()
-        self.call_later(self._mount_filters)
+        if not again:
+            self.call_later(self._mount_filters)
 
     def _show_problems(self, problems: list[Problem]) -> None:
         self.problems = problems
