@@ -152,6 +152,8 @@ class RefreshStats:
     removed: int = 0
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    warning: str | None = None
+    """Why the index works in memory only (``SessionIndex.degraded``), to tell the user once."""
 
 
 Progress = Callable[[int, int], object]
@@ -291,6 +293,8 @@ class SessionIndex:
         db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         with _writing(db):
             _create_schema(db)
+            # Filled at once: a query must not find an empty index where a file one is stale.
+            self._update(db, None)
         return db
 
     def _open(self) -> sqlite3.Connection:
@@ -382,9 +386,7 @@ class SessionIndex:
     def _update(self, db: sqlite3.Connection, progress: Progress | None) -> RefreshStats:
         scan = scan_sessions(self.record.sessions_dir)
         events = scan_sessions(self.record.followthrough_dir)
-        stats = RefreshStats(problems=scan.problems + events.problems)
-        if self.degraded:
-            stats.problems.insert(0, Problem(str(self.db_path), self.degraded))
+        stats = RefreshStats(problems=scan.problems + events.problems, warning=self.degraded)
         on_disk = scan.files | events.files
         known = {
             path: (mtime, size, problem)

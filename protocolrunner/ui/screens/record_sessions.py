@@ -170,6 +170,8 @@ class RecordSessionsScreen(Screen):
         if event.state == WorkerState.SUCCESS:
             result = event.worker.result
             assert isinstance(result, RefreshStats)
+            if result.warning:
+                self.notify(visible(result.warning), severity="warning", markup=False, timeout=10)
             self._index_ready(result.problems)
         elif event.state == WorkerState.ERROR:
             self.notify(
