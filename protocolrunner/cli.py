@@ -153,8 +153,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    import re
-
     from .core.library import load_protocol_file
     from .core.protocol import SLUG_PATTERN
     from .core.scaffold import copy_of, starter, write_new
@@ -187,12 +185,26 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .core.library import validate_paths
+    from .core.library import protocol_files, validate_paths
 
     also = None
     if args.strict:
         from .core.lint import lint_entry as also
-    checked, problems = validate_paths((Path(p) for p in args.paths), also)
+    checked, problems = 0, []
+    for target in map(Path, args.paths):
+        # A folder is read as the library reads one: the .toml files in it, not in its
+        # subfolders. So 'validate /' looks at the files in / and is done, where a walk of
+        # every folder below ran on with no end.
+        if target.is_dir():
+            files = protocol_files(target)
+            if not files:
+                problems.append(Problem(str(target), "no .toml files in this folder"))
+                continue
+        else:
+            files = [target]
+        count, found = validate_paths(files, also)
+        checked += count
+        problems += found
     _print_problems(problems, sys.stdout)
     bad = len({p.file for p in problems})
     if problems:
@@ -220,19 +232,41 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-10-03") from None
 
 
-def _at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number of ``minimum`` or more."""
+LIMIT_RANGE = (1, 100_000)
+"""--limit: how many sessions a listing or a search prints at most."""
+DEMO_SESSIONS_RANGE = (0, 10_000)
+"""demo --sessions: a demo record of 10,000 sessions is already the largest a benchmark needs."""
+DEMO_SEED_RANGE = (0, 1_000_000)
+
+
+def _whole(minimum: int, maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``minimum`` to ``maximum``."""
+    bounds = f"(from {minimum:,} to {maximum:,})"
 
     def whole(text: str) -> int:
+        shown = text if len(text) <= 24 else text[:20] + "…"
         try:
             number = int(text)
-        except ValueError:
+        except ValueError:  # also a number of more digits than Python converts
             number = minimum - 1
         if number < minimum:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of {minimum} or more")
+            raise argparse.ArgumentTypeError(
+                f"'{shown}' is not a whole number of {minimum} or more {bounds}"
+            )
+        if number > maximum:
+            raise argparse.ArgumentTypeError(f"'{shown}' is more than {maximum:,} {bounds}")
         return number
 
     return whole
+
+
+def _given(text: str) -> str:
+    """An argparse type for a folder, a file, an id or a name: anything but nothing. An empty
+    ``--record ""`` would otherwise mean the default record, and an empty path the current
+    folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
 
 
 def _open_record(args: argparse.Namespace):
@@ -323,12 +357,18 @@ def _print_rows(rows, as_json: bool) -> None:
 
 
 def cmd_record_init(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from .core.models import Community
     from .core.record import Record, RecordError
 
     root = Path(args.dir).expanduser() if args.dir else _record_dir(args)
     try:
-        Record.init(root, Community(name=args.name))
+        community = Community(name=args.name)
+    except ValidationError as exc:  # one line, not a traceback
+        raise CliError(f"--name: {exc.errors()[0]['msg']}", status=2) from None
+    try:
+        Record.init(root, community)
     except RecordError as exc:
         raise CliError(str(exc)) from None
     _say(f"Created a community record for {args.name!r} in {root}")
@@ -343,9 +383,20 @@ def cmd_record_list(args: argparse.Namespace) -> int:
 
 
 def cmd_record_search(args: argparse.Namespace) -> int:
+    from .core.browse import MAX_TERMS, search_text, search_words
+
+    words = search_words(" ".join(args.query))
+    if not words:
+        raise CliError("give a word to search for", status=2)
+    if len(words) > MAX_TERMS:
+        raise CliError(
+            f"a search takes at most {MAX_TERMS} words (this one has {len(words):,})", status=2
+        )
     _, index = _index(args)
     with index:
-        rows = index.query(" ".join(args.query), **_filters(args), limit=args.limit)
+        # Each word once: a word typed again would be searched again, and SQLite's work on the
+        # snippets grows quickly with the words (1,000 of one word took 20 s on 200 sessions).
+        rows = index.query(search_text(words), **_filters(args), limit=args.limit)
         _print_rows(rows, args.json)
     return 0
 
@@ -529,12 +580,14 @@ def _common(parser: argparse.ArgumentParser, top: bool) -> None:
     # sub-parser's list would otherwise replace the one given before it.
     parser.add_argument(
         "--record",
+        type=_given,
         metavar="DIR",
         default=None if top else argparse.SUPPRESS,
         help="the community record folder (default: $PROTOCOLRUNNER_RECORD or the data folder)",
     )
     parser.add_argument(
         "--protocols",
+        type=_given,
         metavar="DIR",
         action="append",
         dest="protocols" if top else "more_protocols",
@@ -563,25 +616,38 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     sub = command("show", cmd_show, "print a protocol as readable text")
-    sub.add_argument("protocol", metavar="ID|PATH", help="a protocol id or a .toml file")
+    sub.add_argument("protocol", type=_given, metavar="ID|PATH", help="a protocol id or a file")
 
     sub = command("new", cmd_new, "write a new protocol file, with a comment on every key")
     sub.add_argument("id", metavar="ID", help="the new protocol's id, e.g. our-consultancy")
     sub.add_argument(
-        "--from", dest="start", metavar="ID|PATH", help="start from this protocol, not a template"
+        "--from",
+        dest="start",
+        type=_given,
+        metavar="ID|PATH",
+        help="start from this protocol, not a template",
     )
     sub.add_argument(
         "-o",
         "--output",
+        type=_given,
         metavar="PATH",
         help="where to write it (default: the record's protocols/ folder)",
     )
 
     sub = command("preview", cmd_preview, "show a protocol file as facilitators will see it")
-    sub.add_argument("file", metavar="FILE", help="a protocol file; saving it reloads the preview")
+    sub.add_argument(
+        "file", type=_given, metavar="FILE", help="a protocol file; saving it reloads the preview"
+    )
 
     sub = command("validate", cmd_validate, "check protocol files, reporting every problem")
-    sub.add_argument("paths", metavar="PATH", nargs="+", help="protocol files or folders")
+    sub.add_argument(
+        "paths",
+        type=_given,
+        metavar="PATH",
+        nargs="+",
+        help="protocol files or folders (a folder: the .toml files in it, not in its subfolders)",
+    )
     sub.add_argument(
         "--strict",
         action="store_true",
@@ -591,12 +657,24 @@ def build_parser() -> argparse.ArgumentParser:
     command("schema", cmd_schema, "print the JSON Schema of protocol files")
 
     sub = command("run", cmd_run, "open the app straight at setting up a protocol")
-    sub.add_argument("protocol", metavar="ID|PATH", help="a protocol id or a .toml file")
+    sub.add_argument("protocol", type=_given, metavar="ID|PATH", help="a protocol id or a file")
 
     sub = command("demo", cmd_demo, "write a sample community record to try the app with")
-    sub.add_argument("dir", metavar="DIR", help="a new, empty folder")
-    sub.add_argument("--sessions", type=_at_least(0), default=40, metavar="N", help="how many (40)")
-    sub.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (1)")
+    sub.add_argument("dir", type=_given, metavar="DIR", help="a new, empty folder")
+    sub.add_argument(
+        "--sessions",
+        type=_whole(*DEMO_SESSIONS_RANGE),
+        default=40,
+        metavar="N",
+        help="how many (40; from 0 to 10,000)",
+    )
+    sub.add_argument(
+        "--seed",
+        type=_whole(*DEMO_SEED_RANGE),
+        default=1,
+        metavar="S",
+        help="random seed (1; from 0 to 1,000,000)",
+    )
 
     record = commands.add_parser(
         "record", help="the community record: list, search, show, export sessions"
@@ -620,30 +698,37 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--until", type=_date, metavar="DATE", help="up to this date")
 
     sub = record_command("init", cmd_record_init, "create a community record")
-    sub.add_argument("dir", metavar="DIR", nargs="?", help="where (default: --record)")
-    sub.add_argument("--name", required=True, help="the community's name")
+    sub.add_argument("dir", type=_given, metavar="DIR", nargs="?", help="where (default: --record)")
+    sub.add_argument("--name", type=_given, required=True, help="the community's name")
 
+    limit_help = "at most N sessions (N from 1 to 100,000)"
     sub = record_command("list", cmd_record_list, "list sessions, newest first")
     filters(sub)
-    sub.add_argument("--limit", type=_at_least(1), metavar="N", help="at most N sessions")
+    sub.add_argument("--limit", type=_whole(*LIMIT_RANGE), metavar="N", help=limit_help)
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     sub = record_command("search", cmd_record_search, "full-text search of notes and answers")
-    sub.add_argument("query", nargs="+", metavar="WORD", help="words to find")
+    sub.add_argument("query", nargs="+", metavar="WORD", help="words to find (at most 64)")
     filters(sub)
-    sub.add_argument("--limit", type=_at_least(1), metavar="N", help="at most N sessions")
+    sub.add_argument("--limit", type=_whole(*LIMIT_RANGE), metavar="N", help=limit_help)
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     record_command("browse", cmd_record_browse, "browse, search and export sessions in the app")
 
     sub = record_command("show", cmd_record_show, "print a session as Markdown")
-    sub.add_argument("session", metavar="SESSION", help="a session id (or its start) or file")
+    sub.add_argument(
+        "session", type=_given, metavar="SESSION", help="a session id (or its start) or file"
+    )
 
     sub = record_command("export", cmd_record_export, "export sessions to Markdown or JSON")
-    sub.add_argument("sessions", nargs="*", metavar="SESSION", help="ids or files (default: all)")
+    sub.add_argument(
+        "sessions", type=_given, nargs="*", metavar="SESSION", help="ids or files (default: all)"
+    )
     filters(sub)
     sub.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
-    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    sub.add_argument(
+        "-o", "--output", type=_given, metavar="FILE", help="write to FILE instead of stdout"
+    )
     return parser
 
 
