@@ -463,7 +463,11 @@ def test_merging_random_edits_of_a_community(data):
 )
 def test_any_three_documents_merge_to_valid_toml(value, data):
     def document() -> str:
-        drawn = data.draw(st.dictionaries(st.sampled_from("kxyz"), st.just(value) | st.integers()))
+        drawn = data.draw(
+            st.dictionaries(
+                st.sampled_from("kxyz"), st.just(value) | st.integers(-(2**63), 2**63 - 1)
+            )
+        )
         return to_toml(drawn)
 
     docs = [document(), document(), document()]

@@ -168,19 +168,35 @@ def _remove_stale_lock(path: Path, stale: float, clock: Clock) -> bool:
         return False
     if not _is_stale(content, clock.now().timestamp() - seen.st_mtime, stale):
         return False
-    # Two processes may find the same stale lock. Remove it only if it is still the very file
-    # that was judged: if another process took it over meanwhile, its new lock stays. (Between
-    # this check and the unlink a tiny window remains; without kernel locks none can be closed.)
+    # Two processes may find the same stale lock, and the first may have taken it over before
+    # the second removes it. So removing is itself done under a lock of its own: its holder
+    # judges the lock again, and only then removes it.
+    takeover = path.with_name(path.name + ".takeover")
     try:
-        if _identity(os.stat(path)) != _identity(seen) or (
-            content is not None and path.read_bytes() != content
-        ):
-            return True
+        fd = os.open(takeover, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            # Left by a process that died in these few lines: harmless to remove.
+            if clock.now().timestamp() - takeover.stat().st_mtime > UNWRITTEN_LOCK_GRACE:
+                takeover.unlink()
+        return False
+    except OSError:
+        return False
+    os.close(fd)
+    try:
+        now = os.stat(path)
+        current = None if content is None else path.read_bytes()
+        changed = _identity(now) != _identity(seen) or current != content
+        if changed and not _is_stale(current, clock.now().timestamp() - now.st_mtime, stale):
+            return True  # taken over meanwhile: that lock stays
         path.unlink()
     except FileNotFoundError:
         pass
     except OSError:
         return False
+    finally:
+        with contextlib.suppress(OSError):
+            takeover.unlink()
     return True
 
 
@@ -340,8 +356,11 @@ class Record:
         if not record.exists():
             if not create:
                 raise RecordError(f"{root} is not a community record (no {COMMUNITY_FILE})")
-            with contextlib.suppress(FileExistsError):
+            try:
                 cls.init(root, Community(name=DEFAULT_COMMUNITY))
+            except (FileExistsError, RecordError):
+                if not record.exists():  # not another process making it at the same moment
+                    raise
         return record
 
     # -- community ---------------------------------------------------------------------------

@@ -74,9 +74,7 @@ async def test_preview_survives_valid_broken_and_fixed_states(make_app, tmp_path
         # Deleted, then written again, fixed and changed.
         path.unlink()
         assert screen.reload_if_changed()
-        assert "no such file" in text_of(screen, "#preview-problems").lower() or (
-            "not found" in text_of(screen, "#preview-problems").lower()
-        )
+        assert f"{path}:1:1: does not exist" in text_of(screen, "#preview-problems")
         assert not screen.reload_if_changed()  # still gone: nothing new
         save(path, good.replace('title = "Our Protocol"', 'title = "Our Protocol, v2"'))
         assert screen.reload_if_changed()

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 from ui_flow import sync
@@ -443,4 +444,5 @@ async def test_markup_in_names_and_notes_shows_literally(make_app) -> None:
             assert literal in plain
         assert "A [bold]good[/] session" in plain
         await pilot.press("c")
-        assert KIM in app.clipboard
+        # The clipboard holds Markdown: rendered, the name reads as typed.
+        assert KIM in MarkdownIt("commonmark").render(app.clipboard)
