@@ -48,6 +48,7 @@ GITATTRIBUTES = f"""\
 GITIGNORE = """\
 # Written by protocolrunner sync: files that are nobody's record.
 .protocolrunner.lock
+.protocolrunner.lock.takeover
 .*.tmp
 *~
 .*.swp
