@@ -296,8 +296,16 @@ def _index(args: argparse.Namespace):
         stats = index.refresh(progress=tell)
     except IndexBusy as exc:
         raise CliError(str(exc)) from None
+    if stats.warning:
+        _warn(f"warning: {stats.warning}")
     for problem in stats.problems:
         _warn(f"skipped: {problem}")
+    if stats.problems:
+        count, skipped = index.count(), len({p.file for p in stats.problems})
+        _warn(
+            f"{count:,} session{'s' if count != 1 else ''}, "
+            f"{skipped:,} file{'s' if skipped != 1 else ''} skipped"
+        )
     return record, index
 
 
@@ -476,6 +484,147 @@ def cmd_record_export(args: argparse.Namespace) -> int:
         _write(_json_safe(text))
     else:
         _write(text)
+    return 0
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def cmd_record_sync(args: argparse.Namespace) -> int:
+    from .core import sync
+
+    record = _open_record(args)
+
+    def tell(step: str) -> None:
+        _warn(_sentence(step).removesuffix(".") + "…")
+
+    try:
+        if args.init is not None:
+            _say(_sentence(sync.init(record, args.init or None, progress=tell)))
+            return 0
+        result = sync.sync(record, progress=tell)
+    except sync.SyncError as exc:
+        raise CliError(str(exc)) from None
+    _say(_sentence(result.summary()))
+    for conflict in result.conflicts:
+        _say(
+            f"  changed on both sides: {conflict.get('file')} {conflict.get('key')}: kept "
+            f"“{conflict.get('kept')}”; not kept: “{conflict.get('other')}”"
+        )
+    return 0
+
+
+def _action_json(item) -> dict:
+    return {
+        "id": item.ref,
+        "text": item.text,
+        "owner": item.owner,
+        "state": item.state,
+        "reviewed": item.reviewed.isoformat() if item.reviewed else None,
+        "session": item.session_id,
+        "started": item.started.isoformat(),
+        "protocol": item.protocol_id,
+        "path": str(item.path),
+    }
+
+
+def cmd_record_actions(args: argparse.Namespace) -> int:
+    from .core.followthrough import load_items
+
+    record = _open_record(args)
+    items = load_items(record, closed=not args.open)
+    if args.json:
+        _say_json([_action_json(item) for item in items])
+        return 0
+    width = max((len(item.ref) for item in items), default=0)
+    for item in items:
+        owner = f" ({visible(item.owner)})" if item.owner.strip() else ""
+        _say(
+            f"{item.ref:<{width}}  {item.state:<7}  {item.started:%Y-%m-%d}  "
+            f"{' '.join(visible(item.text).split())}{owner}"
+        )
+    if not items:
+        _warn("No open action items." if args.open else "No action items.")
+    return 0
+
+
+ACTION_STATES = {"done": "done", "carry": "carried", "drop": "dropped", "reopen": "open"}
+
+
+def cmd_record_action(args: argparse.Namespace) -> int:
+    import getpass
+    from datetime import datetime
+
+    from .core.followthrough import FollowThroughError, find_item, load_items, mark
+    from .core.record import RecordError
+
+    record = _open_record(args)
+    try:
+        item = find_item(load_items(record, closed=True), args.id)
+        state = ACTION_STATES[args.state]
+        if item.state == state:
+            _say(f"{item.ref} is {state} already: {' '.join(visible(item.text).split())}")
+            return 0
+        mark(record, item, state, datetime.now().astimezone(), by=args.by or getpass.getuser())
+    except (FollowThroughError, RecordError, OSError) as exc:
+        raise CliError(str(exc)) from None
+    _say(f"{item.ref} is {state} now: {' '.join(visible(item.text).split())}")
+    return 0
+
+
+def cmd_record_members(args: argparse.Namespace) -> int:
+    from .core.members import load_history, member_histories
+
+    record = _open_record(args)
+    community = record.load_community()
+    people = member_histories(community.members, load_history(record))
+    if args.json:
+        _say_json(
+            [
+                {
+                    "name": m.name,
+                    "note": m.note,
+                    "member": m.listed,
+                    "sessions": m.sessions,
+                    "roles": m.roles,
+                    "last_session": m.last_session.isoformat() if m.last_session else None,
+                    "last_presented": m.last_presented.isoformat() if m.last_presented else None,
+                }
+                for m in people
+            ]
+        )
+        return 0
+    for m in people:
+        roles = ", ".join(f"{role} {count}" for role, count in sorted(m.roles.items()))
+        last = f"last {m.last_session:%Y-%m-%d}" if m.last_session else "no session yet"
+        guest = "" if m.listed else "  (not a member: a guest)"
+        note = f"  {visible(m.note)}" if m.note else ""
+        _say(f"{visible(m.name):<24} {m.sessions:>3} sessions  {last}  {roles}{note}{guest}")
+    if not people:
+        _warn("No members yet: add one with 'protocolrunner record members add NAME'.")
+    return 0
+
+
+def cmd_record_members_add(args: argparse.Namespace) -> int:
+    from .core.models import Member
+    from .core.record import RecordError
+
+    record = _open_record(args)
+    name = " ".join(args.name.split())
+
+    def add(community):
+        if name in community.member_names:
+            raise CliError(f"{name} is a member already")
+        return community.model_copy(
+            update={"members": [*community.members, Member(name=name, note=args.note or "")]}
+        )
+
+    try:
+        record.update_community(add)
+    except RecordError as exc:
+        raise CliError(str(exc)) from None
+    _say(f"Added {name} to {record.community_path}")
     return 0
 
 
@@ -719,6 +868,40 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "session", type=_given, metavar="SESSION", help="a session id (or its start) or file"
     )
+
+    sub = record_command(
+        "sync", cmd_record_sync, "share the record through git: send and receive changes"
+    )
+    sub.add_argument(
+        "--init",
+        nargs="?",
+        const="",
+        type=str,
+        metavar="URL",
+        help="make the record a git repository shared with URL (once per computer)",
+    )
+
+    sub = record_command("actions", cmd_record_actions, "the action items and their state")
+    sub.add_argument("--open", action="store_true", help="only those still open or carried")
+    sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    sub = record_command("action", cmd_record_action, "review an action item")
+    sub.add_argument(
+        "id", type=_given, metavar="ID", help="as 'record actions' shows it (its start is enough)"
+    )
+    sub.add_argument("state", choices=tuple(ACTION_STATES), help="done, carry, drop or reopen")
+    sub.add_argument("--by", type=_given, metavar="NAME", help="who reviews it (default: you)")
+
+    sub = record_command("members", cmd_record_members, "the members and their sessions")
+    sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+    members_commands = sub.add_subparsers(
+        title="members commands", metavar="COMMAND", parser_class=_Parser
+    )
+    add = members_commands.add_parser("add", help="add a member", description="add a member")
+    _common(add, top=False)
+    add.set_defaults(handler=cmd_record_members_add)
+    add.add_argument("name", type=_given, metavar="NAME", help="the member's name")
+    add.add_argument("--note", metavar="TEXT", help="e.g. 'Grade 7 maths'")
 
     sub = record_command("export", cmd_record_export, "export sessions to Markdown or JSON")
     sub.add_argument(

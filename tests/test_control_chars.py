@@ -229,6 +229,18 @@ def _commands(root: Path, session: str, tmp: Path) -> list[tuple[str, list[str],
         ("record export all json", [*rec, "record", "export", "--format", "json"], False),
         ("record export -o", [*rec, "record", "export", session, "-o", str(tmp / "x.md")], False),
         ("record export -o -", [*rec, "record", "export", session, "-o", "-"], False),
+        ("record sync (not shared)", [*rec, "record", "sync"], False),
+        ("record actions", [*rec, "record", "actions"], True),
+        ("record actions --json", [*rec, "record", "actions", "--json"], False),
+        (
+            "record action",
+            [*rec, "record", "action", f"{session}-1", "done", "--by", taint("A")],
+            True,
+        ),
+        ("record action unknown", [*rec, "record", "action", taint("zz"), "done"], True),
+        ("record members", [*rec, "record", "members"], True),
+        ("record members --json", [*rec, "record", "members", "--json"], False),
+        ("record members add", [*rec, "record", "members", "add", taint("Zoe")], True),
     ]
 
 
@@ -254,7 +266,7 @@ def test_every_command_is_run_here(record: Record, tmp_path: Path) -> None:
         rest = argv[2:] if argv[:1] == ["--record"] else argv
         words = [a for a in rest if not a.startswith("-")]
         if words and words[0] == "record":
-            covered.add(tuple(words[:2]))
+            covered.update((tuple(words[:2]), tuple(words[:3])))
         elif words:
             covered.add((words[0],))
     assert _every_command_name() - {("record",)} <= covered

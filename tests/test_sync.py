@@ -145,7 +145,7 @@ def test_nothing_to_do_is_said_so(schools) -> None:
     _, a, _ = schools
     result = sync.sync(a)
     assert result.pushed and result.committed == "" and result.received == []
-    assert result.summary() == "nothing new to send; nothing new"
+    assert result.summary() == "sent: nothing new; received: nothing new"
 
 
 def test_no_remote_is_one_line_that_says_what_to_do(tmp_path) -> None:

@@ -213,8 +213,8 @@ def load_items(
 def find_item(items: Iterable[OpenItem], ref: str) -> OpenItem:
     """The item whose reference (``<session id>-<place>``, as ``record actions`` shows it)
     starts with ``ref``; a ``FollowThroughError`` when none or several do."""
-    ref = ref.strip().lower()
-    found = [item for item in items if ref and item.ref.startswith(ref)]
+    ref = ref.strip()
+    found = [item for item in items if ref and item.ref.startswith(ref.lower())]
     if len(found) == 1:
         return found[0]
     if not found:

@@ -73,10 +73,9 @@ class SyncResult:
 
     def summary(self) -> str:
         """The result in words, for a person."""
-        parts = []
-        parts.append(f"sent {self.committed}" if self.committed else "nothing new to send")
-        parts.append("received " + ", ".join(self.received) if self.received else "nothing new")
-        text = "; ".join(parts)
+        sent = self.committed or "nothing new"
+        received = ", ".join(self.received) or "nothing new"
+        text = f"sent: {sent}; received: {received}"
         if self.conflicts:
             text += f"; {len(self.conflicts)} edit(s) made on both sides (see below)"
         return text
@@ -408,11 +407,11 @@ def describe_changes(git: Git, old: str, new: str, *, incoming: bool) -> list[st
             protocols += 1
         elif name == COMMUNITY_FILE:
             community = True
-        elif not name.startswith("."):
+        elif not Path(name).name.startswith("."):
             other += 1
     words = []
     if sessions:
-        words.append(_sessions_phrase(sessions))
+        words.append(_sessions_phrase(git.root, sessions))
     if events:
         words.append(f"{events} action item review{'s' if events != 1 else ''}")
     if community:
@@ -424,20 +423,29 @@ def describe_changes(git: Git, old: str, new: str, *, incoming: bool) -> list[st
     return words
 
 
-def _sessions_phrase(names: list[str]) -> str:
+def _sessions_phrase(root: Path, names: list[str]) -> str:
     count = len(names)
     head = f"{count} session{'s' if count != 1 else ''}"
     if count > 3:
         return head
-    labels = []
-    for name in names:
+    return f"{head} ({', '.join(_session_label(root / name) for name in names)})"
+
+
+def _session_label(path: Path) -> str:
+    """'Consultancy 1 Dec', from the session file (its name says as much, less well)."""
+    from .problems import FileProblems, read_toml
+
+    try:
+        data, _ = read_toml(path)
+        title, started = data["protocol"]["title"], data["started"]
+        return f"{title} {started.day} {_MONTHS[started.month - 1]}"
+    except (FileProblems, KeyError, TypeError, AttributeError):
         # sessions/2026/2026-12-01-consultancy-5fdb4327.toml
-        stem = Path(name).stem
-        parts = stem.split("-")
-        if len(parts) >= 5:
-            protocol = " ".join(parts[3:-1]).capitalize()
-            labels.append(f"{protocol} {int(parts[2])} {_MONTHS[int(parts[1]) - 1]}")
-    return f"{head} ({', '.join(labels)})" if labels else head
+        parts = path.stem.split("-")
+        if len(parts) < 5 or not parts[2].isdigit() or not parts[1].isdigit():
+            return path.stem
+        protocol = " ".join(parts[3:-1]).capitalize()
+        return f"{protocol} {int(parts[2])} {_MONTHS[(int(parts[1]) - 1) % 12]}"
 
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

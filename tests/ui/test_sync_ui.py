@@ -73,7 +73,7 @@ async def test_s_in_the_browser_syncs_and_shows_the_others_sessions(make_app, tm
         await finish_sync(app, pilot)
         assert browser.total == 9
         [result] = [message for title, message in said if title == "Synced"]
-        assert result == "nothing new to send; received 1 session (Tuning 29 Sep)"
+        assert result == "sent: nothing new; received: 1 session (Tuning 29 Sep)"
 
 
 @sync
