@@ -601,7 +601,7 @@ def test_list_skips_a_broken_session_and_says_so(capsys, copy) -> None:
     skipped = [line for line in err.splitlines() if line.startswith("skipped: ")]
     assert len(skipped) == 1, err
     assert skipped[0].startswith(f"skipped: {broken}:")
-    assert err.splitlines() == skipped
+    assert err.splitlines() == [*skipped, f"{len(valid)} sessions, 1 file skipped"]
     # The next run (an up-to-date index) still says so.
     status, out, err = run(capsys, *rec(copy, "list", "--json"))
     assert status == 0
