@@ -16,6 +16,7 @@ from typing import Literal
 
 from .index import ActionRow, SessionIndex, name_key
 from .models import FollowThroughEvent, RecordedAction, SessionRecord
+from .problems import Problem
 from .record import Record, RecordError
 from .text import visible
 
@@ -232,8 +233,12 @@ def load_open_items(
     max_age_days: int | None = DEFAULT_MAX_AGE_DAYS,
     owners: Collection[str] | None = None,
     index_path: Path | None = None,
+    problems: list[Problem] | None = None,
 ) -> list[OpenItem]:
-    """Open items through the search index (refreshed first: only changed files are read)."""
+    """Open items through the search index (refreshed first: only changed files are read).
+    The files the index could not read are added to ``problems``."""
     with SessionIndex(record, index_path) as index:
-        index.refresh()
+        stats = index.refresh()
+        if problems is not None:
+            problems.extend(stats.problems)
         return open_items_indexed(index, today=today, max_age_days=max_age_days, owners=owners)

@@ -71,6 +71,7 @@ class HomeScreen(Screen):
                 purpose = " ".join(visible(context.community.purpose).split())
                 yield Static(Content(purpose), id="community-purpose")
         yield Static(id="resume-banner")
+        yield Static(id="home-problems")
         yield FollowThrough(id="home-followthrough")
         with Horizontal(id="home-main"):
             yield LibraryList(id="library")
@@ -83,6 +84,20 @@ class HomeScreen(Screen):
         self.refresh_library()
         self.refresh_interrupted()
         self.query_one("#library", OptionList).focus()
+
+    def on_follow_through_loaded(self, message: FollowThrough.Loaded) -> None:
+        # Nothing in the record is left out in silence: the browser names each file.
+        banner = self.query_one("#home-problems", Static)
+        files = len({p.file for p in message.problems})
+        banner.display = bool(files)
+        if files:
+            many = files != 1
+            banner.update(
+                Content(
+                    f"⚠ {files} file{'s' if many else ''} in the record could not be read and "
+                    f"{'are' if many else 'is'} left out: press c to see which"
+                )
+            )
 
     def record_changed(self) -> None:
         """A sync brought others' changes: show them."""

@@ -29,7 +29,7 @@ from ...core.followthrough import (
     source_label,
 )
 from ...core.index import name_key
-from ...core.problems import FileProblems
+from ...core.problems import FileProblems, Problem
 from ...core.record import RecordError
 from ...core.text import visible
 
@@ -85,6 +85,13 @@ class FollowThrough(Vertical):
     }
     """
 
+    class Loaded(Message):
+        """The items were read; ``problems`` names the record's files that could not be."""
+
+        def __init__(self, problems: list[Problem]) -> None:
+            super().__init__()
+            self.problems = problems
+
     class Reviewed(Message):
         """An item was marked; ``item`` as it was before, ``state`` what it became."""
 
@@ -106,6 +113,7 @@ class FollowThrough(Vertical):
         self.heading = title
         self.items: list[OpenItem] = []
         self.shown: list[OpenItem] = []
+        self.problems: list[Problem] = []
         self.loaded = False
 
     def compose(self) -> ComposeResult:
@@ -130,8 +138,11 @@ class FollowThrough(Vertical):
             self._read_in_thread()
 
     def _read(self) -> list[OpenItem]:
+        problems: list[Problem] = []
         try:
-            return load_open_items(self.app.context.record, today=self.today)
+            items = load_open_items(self.app.context.record, today=self.today, problems=problems)
+            self.problems = problems
+            return items
         except (OSError, RecordError) as exc:
             self.app.call_later(
                 self.notify,
@@ -150,6 +161,7 @@ class FollowThrough(Vertical):
         self.items = items
         self.loaded = True
         self._show()
+        self.post_message(self.Loaded(self.problems))
 
     def set_owners(self, owners: Sequence[str] | None) -> None:
         self.owners = list(owners) if owners is not None else None
