@@ -725,3 +725,13 @@ def test_a_transaction_sqlite_already_ended_keeps_its_error(tmp_path: Path) -> N
         assert not db.in_transaction
     finally:
         db.close()
+
+
+def test_fts_query_takes_each_word_once_and_at_most_64() -> None:
+    from protocolrunner.core.index import MAX_QUERY_WORDS, fts_query
+
+    assert fts_query("a b a") == '"b" "a"*'
+    assert fts_query("students " * 1000) == '"students"*'
+    many = " ".join(f"w{i}" for i in range(200))
+    assert fts_query(many).count('"') == 2 * MAX_QUERY_WORDS
+    assert fts_query(many).endswith('"w199"*')

@@ -323,13 +323,14 @@ def test_resolve_a_folder(small_library, tmp_path):
 # -- validate_paths ------------------------------------------------------------------------------
 
 
-def test_validate_paths_searches_folders_recursively(tmp_path):
+def test_validate_paths_reads_a_folder_as_the_library_does(tmp_path):
+    """Its own .toml files, not its subfolders': 'validate / --strict' walked the whole disk."""
     put(tmp_path, "a.toml", protocol_text("alpha"))
-    bad = put(tmp_path / "sub", "b.toml", BROKEN)
-    put(tmp_path / "sub" / "deeper", "c.toml", protocol_text("gamma"))
+    bad = put(tmp_path, "b.toml", BROKEN)
+    put(tmp_path / "sub", "c.toml", BROKEN)
     put(tmp_path, "readme.md", "not a protocol")
     checked, problems = validate_paths([tmp_path])
-    assert checked == 3
+    assert checked == 2
     assert [str(p) for p in problems] == [
         f"{bad}:6:41: steps[0].minutes: must be more than 0 (got 0)"
     ]

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .index import SessionIndex, SessionRow
+from .index import MAX_QUERY_WORDS, SessionIndex, SessionRow
 from .problems import Problem
 from .text import visible
 
@@ -29,7 +29,7 @@ PAGE_SIZE = 60
 Span = tuple[int, int]
 """``(start, end)`` character offsets into a string, end exclusive."""
 
-MAX_TERMS = 64
+MAX_TERMS = MAX_QUERY_WORDS
 """The most words one search may have. Each word is a term of the full-text query, and SQLite's
 work on a query (its snippets above all) grows quickly with the number of terms: 1,000 copies of
 one word took 20 s over 200 sessions."""

@@ -182,13 +182,22 @@ def name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
+MAX_QUERY_WORDS = 64
+"""The most words one full-text query holds (``core.browse.MAX_TERMS`` says so to people)."""
+
+
 def fts_query(text: str) -> str:
     """Turn what a person typed into a safe FTS5 query: every word must match, the last as a
     prefix (so results follow typing). Quotes keep FTS5 syntax (AND, NEAR, *, :) literal."""
-    # NUL ends a C string inside SQLite: drop it rather than send a broken query.
-    words = text.replace("\x00", " ").split()
-    if not words:
+    # NUL ends a C string inside SQLite: drop it rather than send a broken query. Each word
+    # once, and no more than MAX_QUERY_WORDS of them: SQLite's work grows fast with the terms.
+    typed = text.replace("\x00", " ").split()
+    if not typed:
         return ""
+    # The last word stays last: it is the one being typed, matched as a prefix.
+    last = typed[-1]
+    earlier = [word for word in dict.fromkeys(typed[:-1]) if word != last]
+    words = [*earlier[: MAX_QUERY_WORDS - 1], last]
     quoted = ['"' + word.replace('"', '""') + '"' for word in words]
     quoted[-1] += "*"
     return " ".join(quoted)

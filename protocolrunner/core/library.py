@@ -145,7 +145,9 @@ def load_library(sources: Iterable[Source]) -> Library:
 def validate_paths(
     targets: Iterable[Path], also: Callable[[LibraryEntry], list[Problem]] | None = None
 ) -> tuple[int, list[Problem]]:
-    """Check protocol files and folders (recursively); return (files checked, problems).
+    """Check protocol files and folders; return (files checked, problems). A folder means the
+    ``.toml`` files directly in it, as the library reads a protocols folder: ``validate /``
+    must not walk the whole disk.
 
     ``also`` looks further at each valid file (``validate --strict`` warns of likely mistakes).
     """
@@ -153,7 +155,7 @@ def validate_paths(
     problems: list[Problem] = []
     for target in targets:
         if target.is_dir():
-            files = protocol_files(target, recursive=True)
+            files = protocol_files(target)
             if not files:
                 problems.append(Problem(str(target), "no .toml files in this folder"))
         elif target.exists() or target.is_symlink():
