@@ -465,3 +465,46 @@ def test_racing_takers_of_a_dead_lock_still_exclude_each_other(tmp_path: Path) -
             thread.join()
     assert most == 1
     assert not lock.exists()
+
+
+def test_a_crash_between_saving_and_discarding_the_journal_loses_nothing(
+    make_app, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edits made on the summary a moment before ctrl+s (not yet journalled) and then a crash
+    right after the save: the resumed session is the saved one, and saving it again succeeds."""
+
+    async def edit_save_and_crash(session_id: str) -> Path:
+        app = make_app()
+        journal = app.context.journal
+        session = finished_session(clock, session_id)
+        journal.save(session, record=app.context.record.root, force=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("r")
+            await pilot.pause()
+            summary = app.screen
+            assert isinstance(summary, SummaryScreen)
+            summary.session.set_reflection("Written just before saving.")
+            monkeypatch.setattr(journal, "discard", lambda _id: None)  # the crash
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert summary.saved_path is not None
+            return summary.saved_path
+
+    async def resume_and_save(session_id: str) -> tuple[Path | None, bool]:
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("r")
+            await pilot.pause()
+            summary = app.screen
+            assert isinstance(summary, SummaryScreen)
+            assert summary.session.reflection == "Written just before saving."
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            return summary.saved_path, app.context.journal.path_for(session_id).exists()
+
+    path = asyncio.run(edit_save_and_crash("5a7e0003"))
+    monkeypatch.undo()
+    again, journalled = asyncio.run(resume_and_save("5a7e0003"))
+    assert again == path and not journalled

@@ -159,6 +159,9 @@ class SummaryScreen(Screen):
     def action_save(self) -> None:
         record = self.app.context.record
         saved = session_record(self.session, self.protocol_sha256)
+        # The journal first holds exactly what is saved: after a crash between the save and the
+        # discard below, the resumed session saves to the very same file, and that is success.
+        self.app.save_journal(self.session, self.protocol_sha256, force=True)
         try:
             if self.saved_path is None:
                 self.saved_path = record.save_session(saved)
