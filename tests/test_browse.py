@@ -210,3 +210,13 @@ def test_describe_problem_names_the_file_in_the_record(tmp_path: Path) -> None:
     )
     outside = Problem("/elsewhere/x.toml", "is empty")
     assert describe_problem(outside, tmp_path) == "/elsewhere/x.toml:1:1: is empty"
+
+
+def test_describe_problem_names_a_link_as_itself_not_its_target(tmp_path: Path) -> None:
+    folder = tmp_path / "sessions" / "2026"
+    folder.mkdir(parents=True)
+    (folder / "gone.toml").symlink_to("nowhere.toml")
+    problem = Problem(str(folder / "gone.toml"), "is a link to nothing (nowhere.toml)")
+    assert describe_problem(problem, tmp_path) == (
+        "sessions/2026/gone.toml:1:1: is a link to nothing (nowhere.toml)"
+    )

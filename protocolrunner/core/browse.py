@@ -238,7 +238,8 @@ def describe_problem(problem: Problem, root: Path) -> str:
     showing, so control characters come out as escapes."""
     path = Path(problem.file)
     try:
-        shown = path.resolve().relative_to(root.resolve()).as_posix()
+        # The folder resolved, not the file: a link is named as itself, not as its target.
+        shown = (path.parent.resolve() / path.name).relative_to(root.resolve()).as_posix()
     except (ValueError, OSError):
         return visible(str(problem))
     return visible(str(replace(problem, file=shown)))
