@@ -554,8 +554,8 @@ ACTION_STATES = {"done": "done", "carry": "carried", "drop": "dropped", "reopen"
 
 def cmd_record_action(args: argparse.Namespace) -> int:
     import getpass
-    from datetime import datetime
 
+    from .core.clock import SYSTEM_CLOCK
     from .core.followthrough import FollowThroughError, find_item, load_items, mark
     from .core.record import RecordError
 
@@ -566,7 +566,7 @@ def cmd_record_action(args: argparse.Namespace) -> int:
         if item.state == state:
             _say(f"{item.ref} is {state} already: {' '.join(visible(item.text).split())}")
             return 0
-        mark(record, item, state, datetime.now().astimezone(), by=args.by or getpass.getuser())
+        mark(record, item, state, SYSTEM_CLOCK.now(), by=args.by or getpass.getuser())
     except (FollowThroughError, RecordError, OSError) as exc:
         raise CliError(str(exc)) from None
     _say(f"{item.ref} is {state} now: {' '.join(visible(item.text).split())}")
