@@ -682,9 +682,7 @@ def test_init_needs_a_name(capsys, tmp_path) -> None:
     assert not folder.exists()
 
 
-def test_a_failing_search_index_is_one_line(
-    capsys, root, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failing_search_index_is_one_line(capsys, root, monkeypatch: pytest.MonkeyPatch) -> None:
     def full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
 
