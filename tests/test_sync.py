@@ -201,3 +201,23 @@ def test_a_rejected_push_is_merged_and_sent_again(schools, tmp_path, monkeypatch
     assert sync.sync(a).pushed
     assert calls == [a.root, b.root, a.root]
     assert len(a.load_sessions().sessions) == 3
+
+
+def test_a_push_the_hub_refuses_says_why_and_keeps_the_work(schools, tmp_path) -> None:
+    """A server hook (a protected branch, a quota) refuses the push: its words are shown, and
+    the work stays committed here for the next sync."""
+    hub = Path(git(schools[1].root, "remote", "get-url", "origin").strip())
+    hook = hub / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'protected: ask the coordinator' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    _, a, _ = schools
+    a.save_session(session(11, date(2026, 12, 4)))
+    with pytest.raises(sync.SyncError) as info:
+        sync.sync(a)
+    assert str(info.value) == (
+        "the shared repository refused the changes (protected: ask the coordinator): ask "
+        "whoever looks after it; they are kept here and go with the next sync"
+    )
+    assert git(a.root, "status", "--porcelain") == ""
+    hook.unlink()
+    assert sync.sync(a).pushed

@@ -270,7 +270,7 @@ def sync(record: Record, progress: Progress | None = None) -> SyncResult:
             git.run("branch", "--quiet", f"--set-upstream-to={remote}/{branch}", check=False)
             return result
         reason = pushed.stderr or pushed.stdout
-        if "rejected" in reason and attempt < 2:
+        if _behind(reason) and attempt < 2:
             continue  # someone pushed in between: merge theirs too, and send again
         raise SyncError(_push_advice(reason))
     raise SyncError("the shared repository kept changing while syncing; try again")
@@ -379,10 +379,26 @@ def _fetch_advice(reason: str) -> str:
     return f"cannot fetch the others' changes: {line}"
 
 
+def _behind(reason: str) -> bool:
+    """Whether a push was refused only because the shared repository has news for us."""
+    return "(fetch first)" in reason or "(non-fast-forward)" in reason
+
+
 def _push_advice(reason: str) -> str:
-    lowered = reason.lower()
-    if "rejected" in lowered:
-        return "the shared repository refused the changes (it changed meanwhile); sync again"
+    if _behind(reason):
+        return "the shared repository kept changing while syncing; sync again"
+    if "[remote rejected]" in reason or "hook declined" in reason:
+        # What the server said (a protected branch, a quota) is on its 'remote:' lines.
+        said = [
+            line.split(":", 1)[1].strip()
+            for line in reason.splitlines()
+            if line.startswith("remote:") and line.split(":", 1)[1].strip()
+        ]
+        why = f" ({'; '.join(said)})" if said else ""
+        return (
+            f"the shared repository refused the changes{why}: ask whoever looks after it; "
+            "they are kept here and go with the next sync"
+        )
     return _fetch_advice(reason).replace("fetch the others' changes", "send the changes")
 
 
