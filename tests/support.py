@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import signal
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from protocolrunner.cli import main
+from protocolrunner.core.models import (
+    RecordedAction,
+    RecordedProtocol,
+    RoleHolders,
+    SessionRecord,
+)
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "protocols"
 BUNDLED_IDS = [
@@ -59,3 +67,29 @@ def cli_exit(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int | str 
         main(list(argv))
     out, err = capsys.readouterr()
     return info.value.code, out, err
+
+
+CET = timezone(timedelta(hours=1))
+
+
+def recorded_session(
+    n: int,
+    day: date,
+    *,
+    protocol: str = "consultancy",
+    actions: Iterable[RecordedAction] = (),
+    presenter: str = "Ann",
+    others: Iterable[str] = ("Ben",),
+) -> SessionRecord:
+    """A saved session of 50 minutes at 16:00 on ``day``, with id ``n`` in hex."""
+    started = datetime(day.year, day.month, day.day, 16, 0, tzinfo=CET)
+    return SessionRecord(
+        id=f"{n:08x}",
+        status="completed",
+        started=started,
+        ended=started + timedelta(minutes=50),
+        attendees=[presenter, *others],
+        protocol=RecordedProtocol(id=protocol, title=protocol.title()),
+        roles=[RoleHolders(id="presenter", name="Presenter", people=[presenter])],
+        actions=list(actions),
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pydantic
 import pytest
+from support import CET, recorded_session
 
 from protocolrunner.core.followthrough import (
     FollowThroughError,
@@ -22,29 +23,18 @@ from protocolrunner.core.models import (
     SESSION_FORMAT_READ,
     Community,
     RecordedAction,
-    RecordedProtocol,
-    RoleHolders,
     SessionRecord,
 )
 from protocolrunner.core.record import Record, session_toml
 
-CET = timezone(timedelta(hours=1))
 TODAY = date(2026, 10, 1)
 
 
 def session(
     n: int, day: date, actions: list[RecordedAction], protocol: str = "consultancy"
 ) -> SessionRecord:
-    started = datetime(day.year, day.month, day.day, 16, 0, tzinfo=CET)
-    return SessionRecord(
-        id=f"{n:08x}",
-        status="completed",
-        started=started,
-        ended=started + timedelta(minutes=50),
-        attendees=["Ben", "Ann"],
-        protocol=RecordedProtocol(id=protocol, title=protocol.title()),
-        roles=[RoleHolders(id="presenter", name="Presenter", people=["Ben"])],
-        actions=actions,
+    return recorded_session(
+        n, day, protocol=protocol, actions=actions, presenter="Ben", others=("Ann",)
     )
 
 

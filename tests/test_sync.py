@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from support import CET, recorded_session
 
 from protocolrunner.core import sync
 from protocolrunner.core.followthrough import mark, open_items
@@ -20,8 +21,6 @@ from protocolrunner.core.models import (
     Community,
     Member,
     RecordedAction,
-    RecordedProtocol,
-    RoleHolders,
     SessionRecord,
 )
 from protocolrunner.core.record import Record
@@ -31,7 +30,6 @@ pytestmark = [
     pytest.mark.slow,
 ]
 
-CET = timezone(timedelta(hours=1))
 MARKERS = ("<<<<<<<", ">>>>>>>", "|||||||")
 
 
@@ -42,17 +40,7 @@ def git(root: Path, *args: str) -> str:
 
 
 def session(n: int, day: date, protocol: str = "consultancy", actions=()) -> SessionRecord:
-    started = datetime(day.year, day.month, day.day, 16, 0, tzinfo=CET)
-    return SessionRecord(
-        id=f"{n:08x}",
-        status="completed",
-        started=started,
-        ended=started + timedelta(minutes=50),
-        attendees=["Ann", "Ben"],
-        protocol=RecordedProtocol(id=protocol, title=protocol.title()),
-        roles=[RoleHolders(id="presenter", name="Presenter", people=["Ann"])],
-        actions=list(actions),
-    )
+    return recorded_session(n, day, protocol=protocol, actions=actions)
 
 
 def add_member(record: Record, name: str) -> None:
