@@ -81,6 +81,44 @@ def group_size_note(protocol: Protocol, present: int) -> str | None:
     return None
 
 
+def _without_role(
+    protocol: Protocol, attendees: Sequence[str], roles: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """Everyone present, in their order, who holds no role but the rest role: the rest."""
+    rest = protocol.rest_role
+    taken = {
+        n for role_id, names in roles.items() if rest is None or role_id != rest.id for n in names
+    }
+    return [name for name in dict.fromkeys(attendees) if name not in taken]
+
+
+def assign_by_hand(
+    protocol: Protocol,
+    attendees: Sequence[str],
+    roles: Mapping[str, Sequence[str]],
+    role_id: str,
+    names: Sequence[str],
+) -> dict[str, list[str]]:
+    """The roles after ``names`` are picked by hand for ``role_id``, in place of its holders.
+
+    The people picked leave any other role they held, and the rest role becomes everyone
+    present with no other role (so a former holder who is not picked again joins it). Without
+    a rest role nobody else moves: :func:`check_assignment` then names what is missing.
+    """
+    if all(role.id != role_id for role in protocol.roles):
+        raise KeyError(f"'{role_id}' is not a role in {protocol.title}")
+    picked = list(dict.fromkeys(names))
+    out = {
+        role.id: [name for name in roles.get(role.id, ()) if name not in picked]
+        for role in protocol.roles
+    }
+    out[role_id] = picked
+    rest = protocol.rest_role
+    if rest is not None:
+        out[rest.id] = _without_role(protocol, attendees, out)
+    return out
+
+
 def _fill(
     protocol: Protocol,
     attendees: Sequence[str],
@@ -102,7 +140,7 @@ def _fill(
     left = [name for name in attendees if name not in taken]
     rest = protocol.rest_role
     if rest is not None:
-        roles[rest.id] = left
+        roles[rest.id] = _without_role(protocol, attendees, roles)
     else:
         # No catch-all role: top up roles that can take more, in the protocol's order.
         for role in protocol.roles:
