@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from .text import visible
 
 if TYPE_CHECKING:
-    from .engine import Person
+    from .engine import Person, Timing, Voices
     from .protocol import Protocol, Step
 
 
@@ -27,6 +28,24 @@ def format_duration(seconds: float) -> str:
     if hours:
         return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
     return f"{sign}{minutes}:{secs:02d}"
+
+
+def timing_phrase(timing: Timing) -> str:
+    """``2:41 (planned 8:00, adjusted 7:00)``: a session's actual time against its plan, the
+    adjusted total only when minutes were given or taken. Records, exports and the summary."""
+    extra = (
+        f", adjusted {format_duration(timing.adjusted)}"
+        if timing.adjusted != timing.planned
+        else ""
+    )
+    return f"{format_duration(timing.actual)} (planned {format_duration(timing.planned)}{extra})"
+
+
+def given_phrase(seconds: int) -> str:
+    """``+1:00 given`` or ``-2:00 given``: a step's adjustment; ``""`` when there was none."""
+    if not seconds:
+        return ""
+    return f"{'+' if seconds > 0 else '-'}{format_duration(abs(seconds))} given"
 
 
 def format_minutes(seconds: float) -> str:
@@ -187,3 +206,36 @@ def people_phrase(people: Iterable[Person]) -> str:
     for person in people:
         groups.setdefault(person.role_name, []).append(person.name)
     return visible(", ".join(f"{', '.join(names)} ({role})" for role, names in groups.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceLine:
+    """One line of who speaks: ``kind`` lets a screen style it, ``label`` leads it."""
+
+    kind: Literal["speak", "silent", "silent-step", "facilitator"]
+    label: str
+    text: str
+
+    @property
+    def plain(self) -> str:
+        return f"{self.label}: {self.text}"
+
+
+def voice_lines(voices: Voices) -> list[VoiceLine]:
+    """Who speaks in a step, as the room reads it: who speaks (or, in a silent step, one line
+    naming everyone silent), who listens, then who keeps time."""
+    lines: list[VoiceLine] = []
+    silent = list(voices.silent)
+    if voices.silent_step:
+        verb = "works" if len(silent) == 1 else "work"
+        text = f"{people_phrase(silent)} {verb} without speaking." if silent else "nobody speaks."
+        lines.append(VoiceLine("silent-step", "Silent step", text))
+    else:
+        lines.append(VoiceLine("speak", "Speak", people_phrase(voices.speakers)))
+        if silent:
+            verb = "listens" if len(silent) == 1 else "listen"
+            text = f"{people_phrase(silent)} {verb} without speaking and may take notes."
+            lines.append(VoiceLine("silent", "Silent", text))
+    if voices.facilitator:
+        lines.append(VoiceLine("facilitator", "Keeping time", people_phrase(voices.facilitator)))
+    return lines

@@ -15,11 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import SYSTEM_CLOCK, Clock
-from .protocol import Protocol, Step
+from .protocol import FACILITATOR_ROLE, Protocol, SetupField, Step, lead_question
 from .roles import check_assignment
+
+if TYPE_CHECKING:
+    from .models import SessionRecord, SetupAnswer
 
 SNAPSHOT_FORMAT = 1
 
@@ -36,6 +39,15 @@ class State(StrEnum):
 class Outcome(StrEnum):
     COMPLETED = "completed"
     ENDED_EARLY = "ended-early"
+
+
+_OUTCOME_LABELS = {Outcome.COMPLETED: "completed", Outcome.ENDED_EARLY: "ended early"}
+
+
+def outcome_label(outcome: Outcome | str) -> str:
+    """How a session ended, in words: ``completed`` or ``ended early``. Takes a session's
+    ``outcome`` or a record's ``status`` (the same strings)."""
+    return _OUTCOME_LABELS[Outcome(outcome)]
 
 
 class SessionError(RuntimeError):
@@ -177,6 +189,94 @@ class Person:
     role_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class Voices:
+    """Who speaks in a step, who stays silent, and who keeps time, by name.
+
+    ``speakers`` and ``silent`` hold the roles the step names in ``speakers`` and ``silent``,
+    and the roles that join them (``joins``), no one else; nobody is in both. ``facilitator``
+    holds the facilitator role in every step, shown apart as keeping time, whether or not the
+    step also names them. A step with no speakers is a silent step.
+    """
+
+    speakers: tuple[Person, ...]
+    silent: tuple[Person, ...]
+    facilitator: tuple[Person, ...]
+
+    @property
+    def silent_step(self) -> bool:
+        return not self.speakers
+
+
+@dataclass(frozen=True, slots=True)
+class StepTime:
+    """One step's time, in whole seconds.
+
+    ``planned``: the protocol's plan for the step as fitted at setup. ``adjusted``: planned
+    plus the minutes given or taken during the meeting. ``actual``: the time taken, rounded
+    once, here, so that every screen and export shows the same second.
+    """
+
+    title: str
+    planned: int
+    adjusted: int
+    actual: int
+
+    @property
+    def given(self) -> int:
+        """Seconds added (or, if negative, taken away) during the meeting."""
+        return self.adjusted - self.planned
+
+    @property
+    def over(self) -> bool:
+        return self.actual > self.adjusted
+
+    @property
+    def skipped(self) -> bool:
+        return self.actual == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Planned, adjusted and actual time of a session and of each step. Totals are the sums of
+    the steps as shown, so a column always adds up to its total."""
+
+    steps: tuple[StepTime, ...]
+
+    @property
+    def planned(self) -> int:
+        return sum(step.planned for step in self.steps)
+
+    @property
+    def adjusted(self) -> int:
+        return sum(step.adjusted for step in self.steps)
+
+    @property
+    def actual(self) -> int:
+        return sum(step.actual for step in self.steps)
+
+
+def record_timing(record: SessionRecord) -> Timing:
+    """The time of a saved session, computed as :meth:`Session.timing` computes a live one."""
+    return Timing(
+        tuple(
+            StepTime(
+                step.title,
+                step.planned_seconds,
+                step.planned_seconds + step.extended_seconds,
+                step.actual_seconds,
+            )
+            for step in record.steps
+        )
+    )
+
+
+def record_lead(record: SessionRecord) -> SetupAnswer | None:
+    """The setup answer that leads a saved session (see ``protocol.lead_question``)."""
+    lead = lead_question({item.id: item.answer for item in record.setup})
+    return next((item for item in record.setup if item.id == lead), None)
+
+
 def new_session_id() -> str:
     """A short random id: file names come from it, never from user text."""
     return secrets.token_hex(4)
@@ -246,11 +346,20 @@ class Session:
         remaining = self.display_remaining()
         if remaining <= 0:
             return State.OVERTIME
-        turn = self.current.current_turn
-        step = self.current.step
-        if remaining <= (step.warn_at if turn is None else step.warn_for(turn.budget)):
+        if remaining <= self.warn_at():
             return State.WARNING
         return State.RUNNING
+
+    def warn_at(self) -> int:
+        """Seconds left when the countdown warns: a share of the current step (or turn) as it
+        runs, fitted and given or taken minutes included, never of the step as written."""
+        run = self.current
+        turn = run.current_turn
+        if turn is not None:
+            return run.step.warn_for(turn.budget, run.scale)
+        if run.step.turns is not None:  # nobody takes turns: the step as a whole
+            return run.step.warn_for(run.budget, run.scale)
+        return run.step.warn_for(run.budget, run.planned / run.step.seconds)
 
     @property
     def running(self) -> bool:
@@ -320,6 +429,21 @@ class Session:
     def planned_total(self) -> int:
         return sum(run.planned for run in self.runs)
 
+    def timing(self) -> Timing:
+        """Planned, adjusted and actual time, as the record will keep them."""
+        return Timing(
+            tuple(
+                StepTime(run.step.title, run.planned, run.budget, round(self.elapsed(i)))
+                for i, run in enumerate(self.runs)
+            )
+        )
+
+    @property
+    def lead(self) -> SetupField | None:
+        """The setup question whose answer leads the session (see ``protocol.lead_question``)."""
+        lead = lead_question(self.setup)
+        return next((q for q in self.protocol.setup if q.id == lead), None)
+
     def projected_end(self) -> datetime:
         """When the session will end if every step from now on takes its planned time."""
         if self.ended_at is not None:
@@ -336,14 +460,20 @@ class Session:
                 out.extend(Person(name, role.id, role.name) for name in self.roles[role.id])
         return out
 
-    def speakers(self, index: int | None = None) -> list[Person]:
+    def voices(self, index: int | None = None) -> Voices:
+        """Who speaks, who stays silent and who keeps time in a step (the current one by
+        default). The one rule for every screen: see :class:`Voices`."""
         step = self.runs[self.index if index is None else index].step
-        return self.people(step.speakers)
+        speakers = self.people(step.speakers)
+        talking = {p.name for p in speakers}
+        silent = [p for p in self.people(step.silent) if p.name not in talking]
+        return Voices(tuple(speakers), tuple(silent), tuple(self.people([FACILITATOR_ROLE])))
+
+    def speakers(self, index: int | None = None) -> list[Person]:
+        return list(self.voices(index).speakers)
 
     def silent(self, index: int | None = None) -> list[Person]:
-        step = self.runs[self.index if index is None else index].step
-        talking = {p.name for p in self.people(step.speakers)}
-        return [p for p in self.people(step.silent) if p.name not in talking]
+        return list(self.voices(index).silent)
 
     def _set_turns(self, run: StepRun, order: Sequence[str], scale: float) -> None:
         run.order = list(order)

@@ -13,7 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .describe import format_duration
+from .describe import format_duration, given_phrase, timing_phrase
+from .engine import outcome_label, record_lead, record_timing
 from .markdown import is_blank, markdown_cell, markdown_inline, markdown_text, shown_lines
 from .models import SessionRecord
 
@@ -41,19 +42,18 @@ def _names(names: Sequence[str]) -> str:
 def session_markdown(record: SessionRecord, level: int = 1) -> str:
     """A session rendered for reading. ``level`` is the heading level of its title."""
     h = "#" * level
-    planned = sum(step.planned_seconds for step in record.steps)
+    timing = record_timing(record)
     lines = [f"{h} {_title(record)}", ""]
     answered = [s for s in record.setup if not is_blank(s.answer)]
-    # The focusing question (or the protocol's first answer) leads; the others follow below.
-    lead = next((s for s in answered if s.id == "focus"), answered[0] if answered else None)
-    if lead is not None and len(shown_lines(lead.answer)) == 1:
+    # The leading answer heads the page when it fits on a line; the others follow below.
+    lead = record_lead(record)
+    if lead in answered and len(shown_lines(lead.answer)) == 1:
         lines += [f"{_label(lead.label)}{markdown_inline(lead.answer)}", ""]
         answered.remove(lead)
     lines += [
         f"- **When:** {_when(record)}",
-        f"- **Time:** {format_duration(record.actual_seconds)} "
-        f"(planned {format_duration(planned)})",
-        "- **Status:** " + ("completed" if record.status == "completed" else "ended early"),
+        f"- **Time:** {timing_phrase(timing)}",
+        f"- **Status:** {outcome_label(record.status)}",
     ]
     if not is_blank(record.community):
         lines.append(f"- **Community:** {markdown_inline(record.community)}")
@@ -77,14 +77,11 @@ def session_markdown(record: SessionRecord, level: int = 1) -> str:
         "| # | Step | Planned | Actual | Note |",
         "|---|------|--------:|-------:|------|",
     ]
-    for number, step in enumerate(record.steps, 1):
-        note = "skipped" if step.skipped else ""
-        if step.extended_seconds:
-            change = f"{'+' if step.extended_seconds > 0 else '-'}"
-            note = f"{change}{format_duration(abs(step.extended_seconds))} given"
+    for number, step in enumerate(timing.steps, 1):
+        note = given_phrase(step.given) or ("skipped" if step.skipped else "")
         lines.append(
-            f"| {number} | {markdown_cell(step.title)} | {format_duration(step.planned_seconds)} | "
-            f"{format_duration(step.actual_seconds)} | {note} |"
+            f"| {number} | {markdown_cell(step.title)} | {format_duration(step.planned)} | "
+            f"{format_duration(step.actual)} | {note} |"
         )
     lines.append("")
 
@@ -117,8 +114,10 @@ def session_markdown(record: SessionRecord, level: int = 1) -> str:
 
 def session_data(record: SessionRecord) -> dict[str, Any]:
     data = record.model_dump(mode="json")
-    data["planned_seconds"] = sum(step.planned_seconds for step in record.steps)
-    data["actual_seconds"] = record.actual_seconds
+    timing = record_timing(record)
+    data["planned_seconds"] = timing.planned
+    data["adjusted_seconds"] = timing.adjusted
+    data["actual_seconds"] = timing.actual
     return data
 
 

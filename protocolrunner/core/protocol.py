@@ -32,6 +32,18 @@ FORMAT_VERSION = 1
 
 MAX_STEP_MINUTES = 240
 
+WARN_SHARE = 5
+"""By default the warning covers the last fifth of a step or turn..."""
+WARN_LEAST = 10
+"""...but at least this many seconds (or half of a shorter step)..."""
+WARN_MOST = 60
+"""...and at most this many."""
+
+FACILITATOR_ROLE = "facilitator"
+"""The id of the role that keeps time: its holders are shown apart in every step."""
+LEAD_QUESTION = "focus"
+"""The id of the setup question that leads a session when it is answered."""
+
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1)]
@@ -253,8 +265,9 @@ class Step(_Model):
         None,
         ge=0,
         description=(
-            "Seconds before the end when the countdown turns to 'almost out of time'. Default: "
-            "60, or a fifth of the step when it is shorter than 5 minutes."
+            "Seconds before the end when the countdown turns to 'almost out of time'; when "
+            "the step is fitted to less time, they shrink in proportion. Default: a fifth of "
+            "the step as it runs, at least 10 and at most 60 seconds."
         ),
     )
     capture: list[CaptureField] = Field(
@@ -272,14 +285,23 @@ class Step(_Model):
 
     @property
     def warn_at(self) -> int:
-        """Seconds remaining when the warning starts."""
+        """Seconds remaining when the warning starts, in the step as written."""
         return self.warn_for(self.seconds)
 
-    def warn_for(self, seconds: int) -> int:
-        """Seconds remaining when the warning starts, in a step or turn of ``seconds``."""
-        if self.warn_seconds is not None and self.warn_seconds < seconds:
-            return self.warn_seconds
-        return min(60, seconds // 5)
+    def warn_for(self, seconds: int, scale: float = 1.0) -> int:
+        """Seconds remaining when the warning starts, in a step or turn that runs ``seconds``.
+
+        ``scale`` is how the step was fitted at setup (its planned time over its written
+        time): an author's ``warn_seconds`` shrinks with it, so a fitted step keeps the same
+        share of warning, but never grows past what the author wrote.
+        """
+        if self.warn_seconds is not None:
+            warn = round(self.warn_seconds * min(1.0, scale))
+            if warn < seconds:
+                return warn
+        # A fifth of the step, clamped: a long step needs no more than a minute's notice, and a
+        # short one at least a few seconds, yet never more than half of it.
+        return max(min(WARN_MOST, seconds // WARN_SHARE), min(WARN_LEAST, seconds // 2))
 
 
 class Protocol(_Model):
@@ -395,6 +417,20 @@ class Protocol(_Model):
     @property
     def rest_role(self) -> Role | None:
         return next((role for role in self.roles if role.rest), None)
+
+
+def lead_question(answers: Mapping[str, str]) -> str | None:
+    """The id of the setup answer that leads a session: the one shown under the step on the run
+    screen, first in the record's view and exports, and in the browser's list.
+
+    ``answers`` maps question ids to answers in the protocol's order. The focusing question
+    (id ``focus``) leads when it is answered, wherever the protocol asks it; otherwise the first
+    answered question does. Blank answers never lead. ``None`` when nothing is answered.
+    """
+    answered = [qid for qid, text in answers.items() if text.strip()]
+    if LEAD_QUESTION in answered:
+        return LEAD_QUESTION
+    return answered[0] if answered else None
 
 
 def format_loc(loc: Iterable[str | int]) -> str:
