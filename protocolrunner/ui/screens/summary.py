@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Stat
 
 from ...core.atomic import write_atomic
 from ...core.describe import format_duration
-from ...core.engine import Outcome, Session
+from ...core.engine import Session, outcome_label
 from ...core.export import session_markdown
 from ...core.record import RecordError, session_file_name, session_record, session_toml
 from ...core.text import visible
@@ -24,23 +24,24 @@ from ..widgets.notes import NotesPanel
 
 
 def timing_content(session: Session) -> Content:
-    rows = [Content.styled(f"{'Step':<34} {'Planned':>8} {'Actual':>8}", "bold")]
-    for i, run in enumerate(session.runs):
-        actual = session.elapsed(i)
-        over = actual > run.budget and run.visited
-        title = visible(run.step.title)
+    """Planned, adjusted and actual time of each step and in all, as the record keeps them."""
+    timing = session.timing()
+    rows = [Content.styled(f"{'Step':<34} {'Planned':>8} {'Adjusted':>8} {'Actual':>8}", "bold")]
+    for step in timing.steps:
+        title = visible(step.title)
         title = title if len(title) <= 34 else title[:33] + "…"
         rows.append(
             Content.assemble(
-                f"{title:<34} {format_duration(run.budget):>8} ",
-                (f"{format_duration(actual):>8}", "$error" if over else ""),
-                "  skipped" if not run.visited else "",
+                f"{title:<34} {format_duration(step.planned):>8} "
+                f"{format_duration(step.adjusted):>8} ",
+                (f"{format_duration(step.actual):>8}", "$error" if step.over else ""),
+                "  skipped" if step.skipped else "",
             )
         )
     rows.append(
         Content.styled(
-            f"{'Total':<34} {format_duration(sum(r.budget for r in session.runs)):>8} "
-            f"{format_duration(session.total_elapsed()):>8}",
+            f"{'Total':<34} {format_duration(timing.planned):>8} "
+            f"{format_duration(timing.adjusted):>8} {format_duration(timing.actual):>8}",
             "bold",
         )
     )
@@ -69,7 +70,8 @@ class SummaryScreen(Screen):
 
     def compose(self) -> ComposeResult:
         s = self.session
-        status = "completed" if s.outcome is Outcome.COMPLETED else "ended early"
+        # A summary opened before the end (it never is, today) reads as the record would.
+        status = outcome_label(s.outcome or "completed")
         yield Header()
         with VerticalScroll(id="summary-body"):
             yield Static(

@@ -11,20 +11,21 @@ from ...core.text import visible
 
 
 def plan_content(session: Session, width: int = 34) -> Content:
+    """Each step's adjusted time (what its countdown counts) and, once visited, its actual."""
     lines: list[Content] = []
     title_width = max(8, width - 17)
-    for i, run in enumerate(session.runs):
+    timing = session.timing()
+    for i, (run, time) in enumerate(zip(session.runs, timing.steps, strict=True)):
         current = i == session.index
-        actual = session.elapsed(i)
         mark = "▶" if current else ("✓" if run.visited and i < session.index else " ")
         title = visible(run.step.title)
         if len(title) > title_width:
             title = title[: title_width - 1] + "…"
-        planned = format_duration(run.budget)
+        planned = format_duration(time.adjusted)
         # The current step's time is the countdown's to show; here it would tick every second.
-        spent = "now" if current else format_duration(actual) if run.visited else "-"
+        spent = "now" if current else format_duration(time.actual) if run.visited else "-"
         style = "bold reverse" if current else ("" if run.visited else "dim")
-        over = run.visited and not current and actual > run.budget
+        over = run.visited and not current and time.over
         lines.append(
             Content.assemble(
                 (f"{mark} {title:<{title_width}} {planned:>6} ", style),

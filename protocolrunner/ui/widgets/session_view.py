@@ -15,7 +15,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ...core.browse import match_spans
-from ...core.describe import format_duration
+from ...core.describe import format_duration, given_phrase, timing_phrase
+from ...core.engine import outcome_label, record_lead, record_timing
 from ...core.text import visible
 
 if TYPE_CHECKING:
@@ -66,19 +67,17 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
             Content(f"  {_when(record)}"),
         )
     )
-    planned = sum(step.planned_seconds for step in record.steps)
-    status = "completed" if record.status == "completed" else "ended early"
+    timing = record_timing(record)
     lines.append(
         Content.styled(
-            f"{format_duration(record.actual_seconds)} (planned {format_duration(planned)}) · "
-            f"{status}",
+            f"{timing_phrase(timing)} · {outcome_label(record.status)}",
             "$text-muted",
         )
     )
     if record.community:
         lines.append(Content.styled(visible(record.community), "$text-muted"))
     answered = [item for item in record.setup if item.answer.strip()]
-    lead = next((s for s in answered if s.id == "focus"), answered[0] if answered else None)
+    lead = record_lead(record)
     if lead is not None:
         heading(visible(lead.label))
         lines += _block(lead.answer, query)
@@ -108,21 +107,19 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
             lines += _block(item.answer, query)
 
     heading("Steps")
-    for number, step in enumerate(record.steps, 1):
-        timing = f"planned {format_duration(step.planned_seconds)}"
-        timing += f" · actual {format_duration(step.actual_seconds)}"
-        if step.extended_seconds:
-            sign = "+" if step.extended_seconds > 0 else "-"
-            timing += f" · {sign}{format_duration(abs(step.extended_seconds))} given"
-        if step.skipped:
-            timing += " · skipped"
-        over = step.actual_seconds > step.planned_seconds
+    for number, (step, time) in enumerate(zip(record.steps, timing.steps, strict=True), 1):
+        parts = [
+            f"planned {format_duration(time.planned)}",
+            f"actual {format_duration(time.actual)}",
+        ]
+        parts += [given_phrase(time.given)] if time.given else []
+        parts += ["skipped"] if time.skipped else []
         lines.append(
             Content.assemble(
                 Content.styled(f"{number}. ", LABEL_STYLE),
                 Content.styled(visible(step.title), LABEL_STYLE),
                 Content("  "),
-                Content.styled(timing, "$warning" if over else "$text-muted"),
+                Content.styled(" · ".join(parts), "$warning" if time.over else "$text-muted"),
             )
         )
         for note in step.notes:
