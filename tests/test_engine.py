@@ -754,11 +754,14 @@ def test_snapshot_is_frozen_at_the_moment() -> None:
     session = busy_session(clock)
     data = session.snapshot()
     clock.advance(100)
-    assert data["runs"][2]["elapsed"] == 33.125
-    assert data["saved_at"] == (clock.now() - timedelta(seconds=100)).isoformat()
+    # The running step is its deadline: 600 - 120 - 33.125 seconds after the snapshot.
+    assert data["runs"][2]["elapsed"] == 0
+    saved_at = clock.now() - timedelta(seconds=100)
+    assert data["saved_at"] == saved_at.isoformat()
+    assert data["deadline"] == (saved_at + timedelta(seconds=446.875)).isoformat()
 
 
-@pytest.mark.parametrize("fmt", [None, 0, 2, "1"])
+@pytest.mark.parametrize("fmt", [None, 0, 3, "1", "2"])
 def test_snapshot_unknown_format_raises(fmt: object) -> None:
     data = make().snapshot()
     data["format"] = fmt

@@ -812,7 +812,8 @@ def test_journal_save_interval_and_force(tmp_path: Path) -> None:
     clock.advance(0.5)
     assert journal.save(session) is True  # running: time itself is a change
     data = json.loads(journal.path_for("1234abcd").read_text(encoding="utf-8"))
-    assert data["session"]["runs"][0]["elapsed"] == 11.5
+    # The running step is saved as its deadline; read back, it has run 11.5 s.
+    assert read_entry(journal.path_for("1234abcd")).restore(clock).elapsed(0) == 11.5
     assert data["session"]["runs"][1]["notes"] == {"clarifying-questions": "y"}
 
 

@@ -18,13 +18,18 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from .clock import SYSTEM_CLOCK, Clock
+from .outcome import Outcome
 from .protocol import FACILITATOR_ROLE, Protocol, SetupField, Step, lead_question
 from .roles import check_assignment
 
 if TYPE_CHECKING:
     from .models import SessionRecord, SetupAnswer
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
+"""2: a running countdown is saved as its deadline (a wall-clock instant), and ``elapsed`` holds
+only the time spent before the running segment began. 1 (still read): ``elapsed`` included the
+running segment up to ``saved_at``."""
+SNAPSHOT_FORMATS_READ = (1, 2)
 
 
 class State(StrEnum):
@@ -34,20 +39,6 @@ class State(StrEnum):
     WARNING = "warning"
     OVERTIME = "overtime"
     FINISHED = "finished"
-
-
-class Outcome(StrEnum):
-    COMPLETED = "completed"
-    ENDED_EARLY = "ended-early"
-
-
-_OUTCOME_LABELS = {Outcome.COMPLETED: "completed", Outcome.ENDED_EARLY: "ended early"}
-
-
-def outcome_label(outcome: Outcome | str) -> str:
-    """How a session ended, in words: ``completed`` or ``ended early``. Takes a session's
-    ``outcome`` or a record's ``status`` (the same strings)."""
-    return _OUTCOME_LABELS[Outcome(outcome)]
 
 
 class SessionError(RuntimeError):
@@ -727,7 +718,15 @@ class Session:
         return self._protocol_dump
 
     def snapshot(self) -> dict[str, Any]:
-        """Everything needed to resume, as JSON-ready data. Time spent is frozen at this moment."""
+        """Everything needed to resume, as JSON-ready data.
+
+        A running countdown is kept as its deadline, so the data stays true while it runs and
+        nothing else changes: only ``saved_at`` (when the app was last known to be alive) moves.
+        """
+        now = self.clock.now()
+        deadline = None
+        if self._running_since is not None:
+            deadline = (now + timedelta(seconds=self.display_remaining())).isoformat()
         return {
             "format": SNAPSHOT_FORMAT,
             "id": self.id,
@@ -738,6 +737,7 @@ class Session:
             "setup": self.setup,
             "index": self.index,
             "running": self.running,
+            "deadline": deadline,
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "ended_at": self.ended_at.isoformat() if self.ended_at else None,
             "outcome": self.outcome.value if self.outcome else None,
@@ -745,7 +745,7 @@ class Session:
                 {
                     "planned": run.planned,
                     "extension": run.extension,
-                    "elapsed": self.elapsed(i),
+                    "elapsed": run.elapsed,
                     "visited": run.visited,
                     "notes": run.notes,
                     **(
@@ -760,17 +760,17 @@ class Session:
                                     "label": t.label,
                                     "round": t.round,
                                     "extension": t.extension,
-                                    "elapsed": self.turn_elapsed(i, k),
+                                    "elapsed": t.elapsed,
                                     "note": t.note,
                                 }
-                                for k, t in enumerate(run.turns)
+                                for t in run.turns
                             ],
                         }
                         if run.turns
                         else {}
                     ),
                 }
-                for i, run in enumerate(self.runs)
+                for run in self.runs
             ],
             "actions": [vars(item).copy() for item in self.actions],
             "reflection": self.reflection,
@@ -784,13 +784,17 @@ class Session:
                 }
                 for e in self.events
             ],
-            "saved_at": self.clock.now().isoformat(),
+            "saved_at": now.isoformat(),
         }
 
     @classmethod
     def from_snapshot(cls, data: Mapping[str, Any], clock: Clock = SYSTEM_CLOCK) -> Session:
-        """Rebuild a session from ``snapshot()`` data. A running session comes back paused."""
-        if data.get("format") != SNAPSHOT_FORMAT:
+        """Rebuild a session from ``snapshot()`` data. A running session comes back paused.
+
+        It is paused as of ``saved_at``: the journal cannot know how long after that the app
+        stopped, nor whether the room went on meeting, so the facilitator resumes by hand.
+        """
+        if data.get("format") not in SNAPSHOT_FORMATS_READ:
             raise SessionError(f"unknown journal format {data.get('format')!r}")
         protocol = Protocol.model_validate(data["protocol"])
         session = cls(
@@ -842,8 +846,24 @@ class Session:
         ]
         if data["running"] and session.outcome is None:
             saved_at = datetime.fromisoformat(data["saved_at"])
+            if data["format"] >= 2:
+                session._add_running_segment(datetime.fromisoformat(data["deadline"]), saved_at)
             session.events.append(Event("pause", saved_at, session.index))
         return session
+
+    def _add_running_segment(self, deadline: datetime, saved_at: datetime) -> None:
+        """Count the segment that was running when the snapshot was taken, up to ``saved_at``."""
+        run = self.current
+        turn = run.current_turn
+        budget, spent = (run.budget, run.elapsed) if turn is None else (turn.budget, turn.elapsed)
+        segment = budget - spent - (deadline - saved_at).total_seconds()
+        # A deadline is kept to the microsecond: a segment just begun may come back a hair below 0.
+        if segment < -0.001:
+            raise SessionError(f"the deadline {deadline.isoformat()} is after the time left")
+        segment = max(0.0, segment)
+        run.elapsed += segment
+        if turn is not None:
+            turn.elapsed += segment
 
 
 def _parse_time(value: str | None) -> datetime | None:
