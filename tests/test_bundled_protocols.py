@@ -15,9 +15,10 @@ import pytest
 from protocolrunner.cli import main
 from protocolrunner.core.clock import FakeClock
 from protocolrunner.core.describe import step_minutes, total_minutes, turns_phrase
-from protocolrunner.core.engine import Outcome, Session, State
+from protocolrunner.core.engine import Session, State
 from protocolrunner.core.library import LibraryEntry, load_protocol_file, validate_paths
 from protocolrunner.core.models import TURNS_FORMAT, Community
+from protocolrunner.core.outcome import Outcome
 from protocolrunner.core.protocol import Protocol, Step
 from protocolrunner.core.record import Record, session_record
 from protocolrunner.core.roles import check_assignment, propose_fair

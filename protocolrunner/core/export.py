@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from .describe import format_duration, given_phrase, timing_phrase
-from .engine import outcome_label, record_lead, record_timing
+from .engine import record_lead, record_timing
 from .markdown import is_blank, markdown_cell, markdown_inline, markdown_text, shown_lines
 from .models import SessionRecord
+from .outcome import outcome_label
 
 
 def _when(record: SessionRecord) -> str:

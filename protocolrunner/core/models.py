@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from .protocol import Slug, Text
+from .protocol import Slug, Text, lead_question
 
 COMMUNITY_FORMAT = 1
 SESSION_FORMAT = 1
@@ -240,8 +240,10 @@ class SessionRecord(_Model):
 
     @property
     def focus(self) -> str:
-        """The focusing question, or the first setup answer for protocols that ask another."""
-        return self.answer("focus") or next((s.answer for s in self.setup if s.answer), "")
+        """The answer that leads the session (``protocol.lead_question``): the focusing
+        question, or the first answer for protocols that ask another."""
+        lead = lead_question({item.id: item.answer for item in self.setup})
+        return self.answer(lead) if lead else ""
 
     @property
     def actual_seconds(self) -> int:

@@ -43,6 +43,7 @@ from .models import (
     SetupAnswer,
     StepNotes,
 )
+from .outcome import Outcome
 from .problems import FileProblems, Problem, read_toml
 from .roles import PastSession
 from .scan import scan_sessions
@@ -251,7 +252,8 @@ def session_record(session: Session, protocol_sha256: str = "") -> SessionRecord
     p = session.protocol
     started = session.started_at or session.clock.now()
     ended = session.ended_at or session.clock.now()
-    status = "completed" if session.outcome in (None, "completed") else "ended-early"
+    status = (session.outcome or Outcome.COMPLETED).value
+    timing = session.timing().steps
     return SessionRecord(
         id=session.id,
         community=session.community,
@@ -270,9 +272,9 @@ def session_record(session: Session, protocol_sha256: str = "") -> SessionRecord
                 id=run.step.id,
                 title=run.step.title,
                 planned_seconds=run.planned,
-                actual_seconds=round(session.elapsed(i)),
+                actual_seconds=timing[i].actual,
                 extended_seconds=run.extension,
-                skipped=round(session.elapsed(i)) == 0,
+                skipped=timing[i].skipped,
                 speakers=list(run.step.speakers),
                 silent=list(run.step.silent),
                 notes=[

@@ -15,8 +15,9 @@ from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Stat
 
 from ...core.atomic import write_atomic
 from ...core.describe import format_duration
-from ...core.engine import Session, outcome_label
+from ...core.engine import Session
 from ...core.export import session_markdown
+from ...core.outcome import outcome_label
 from ...core.record import RecordError, session_file_name, session_record, session_toml
 from ...core.text import visible
 from ..widgets.editors import SafeInput, SafeTextArea

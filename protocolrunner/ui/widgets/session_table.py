@@ -16,10 +16,10 @@ from textual.widgets import DataTable
 from ...core.browse import match_spans
 from ...core.describe import format_duration
 from ...core.index import SessionRow
+from ...core.outcome import outcome_label
 from ...core.text import visible
 
 MATCH_STYLE = "bold reverse"
-STATUS = {"completed": "completed", "ended-early": "ended early"}
 
 # (key, label, width in a narrow terminal, in a wide one); the focusing question takes whatever
 # width is left.
@@ -100,5 +100,5 @@ class SessionTable(DataTable):
             _cell(row.presenters or "-"),
             _cell(row.focus, query),
             _cell(format_duration(row.actual), justify="right"),
-            _cell(STATUS.get(row.status, row.status)),
+            _cell(outcome_label(row.status)),
         ]

@@ -16,7 +16,8 @@ from textual.widgets import Static
 
 from ...core.browse import match_spans
 from ...core.describe import format_duration, given_phrase, timing_phrase
-from ...core.engine import outcome_label, record_lead, record_timing
+from ...core.engine import record_lead, record_timing
+from ...core.outcome import outcome_label
 from ...core.text import visible
 
 if TYPE_CHECKING:
