@@ -16,17 +16,16 @@ from support import BUNDLED_DIR, BUNDLED_IDS
 from protocolrunner.core.clock import FakeClock
 from protocolrunner.core.describe import format_duration, timing_phrase, voice_lines
 from protocolrunner.core.engine import (
-    Outcome,
     Session,
     State,
     natural_plan,
-    outcome_label,
     record_lead,
     record_timing,
 )
 from protocolrunner.core.export import session_markdown
 from protocolrunner.core.fit import fit_to_time
 from protocolrunner.core.library import load_protocol_file
+from protocolrunner.core.outcome import Outcome, outcome_label
 from protocolrunner.core.protocol import FACILITATOR_ROLE, Protocol, lead_question
 from protocolrunner.core.record import session_record
 from protocolrunner.core.roles import propose_fair
