@@ -16,7 +16,6 @@ from textual.widgets import Static
 
 from ...core.browse import match_spans
 from ...core.describe import format_duration, given_phrase, timing_phrase
-from ...core.engine import record_lead, record_timing
 from ...core.outcome import outcome_label
 from ...core.text import visible
 
@@ -68,6 +67,10 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
             Content(f"  {_when(record)}"),
         )
     )
+    # Imported here: the engine brings pydantic, which the browser's first frame must not wait
+    # for (a session to show means the models are loaded already).
+    from ...core.engine import record_lead, record_timing
+
     timing = record_timing(record)
     lines.append(
         Content.styled(
