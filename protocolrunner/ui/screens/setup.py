@@ -30,31 +30,29 @@ from ...core.fit import FitError, fit_to_time
 from ...core.library import LibraryEntry
 from ...core.members import load_history
 from ...core.problems import FileProblems
-from ...core.protocol import Role
 from ...core.record import RecordError
 from ...core.roles import (
     PastSession,
+    assign_by_hand,
     check_assignment,
     group_size_note,
     propose_fair,
     propose_random,
 )
 from ...core.text import visible
+from ..dialogs.confirm import ConfirmDialog
 from ..widgets.editors import SafeInput, SafeTextArea
 from ..widgets.followthrough import FollowThrough
-
-MAX_SLOTS = 4
-
-
-def _slots(role: Role) -> int:
-    low, high = role.bounds
-    return min(MAX_SLOTS, high if high is not None else max(low, 1))
+from ..widgets.role_picker import RolePicker, RoleRow
 
 
 class SetupScreen(Screen):
     """Everything a session needs before the first step starts."""
 
     CSS_PATH = "setup.tcss"
+    # Back from "Leave setup?" focus stays where it was (on nothing, after Escape), so a second
+    # Escape asks again instead of only leaving the first box.
+    AUTO_FOCUS = ""
 
     BINDINGS = [
         Binding("ctrl+s,f5", "begin", "Start", id="setup.start", key_display="^s"),
@@ -78,19 +76,19 @@ class SetupScreen(Screen):
         self.plan: list[int] = natural_plan(self.protocol, self.attendees, {})
         self._shuffles = 0
         self._history: list[PastSession] | None = None
+        self._untouched: tuple[object, ...] = ()
+        """The form as it opened: Escape leaves without asking only while it is the same."""
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         p = self.protocol
         community = self.app.context.community
         yield Header()
-        with VerticalScroll(id="setup-form"):
-            yield Static(
-                Content.assemble(
-                    ("Set up: ", "bold"), (visible(p.title), "bold"), f" · {visible(p.summary)}"
-                ),
-                id="setup-title",
-            )
+        # Not a Tab stop itself: it scrolls to whatever field has focus, and PageUp/PageDown
+        # still reach it from there.
+        with VerticalScroll(id="setup-form", can_focus=False):
+            # The header already shows the title.
+            yield Static(Content(visible(p.summary)), id="setup-summary")
             if p.setup:
                 yield Label(Content.styled("Before we start", "bold $accent"), classes="section")
                 for question in p.setup:
@@ -131,17 +129,8 @@ class SetupScreen(Screen):
             yield Static(id="roles-summary")
             with Vertical(id="role-pickers"):
                 for role in p.roles:
-                    if role.rest:
-                        continue
-                    with Horizontal(classes="role-row"):
-                        yield Label(Content(visible(role.name)), classes="role-name")
-                        for slot in range(_slots(role)):
-                            yield Select[str](
-                                [],
-                                prompt="nobody",
-                                id=f"role-{role.id}-{slot}",
-                                classes="role-select",
-                            )
+                    if not role.rest:  # the rest role is whoever is left: nothing to pick
+                        yield RoleRow(role)
             with Horizontal(id="role-buttons"):
                 yield Button("Fair rotation (ctrl+f)", id="fair")
                 yield Button("Shuffle (ctrl+r)", id="shuffle")
@@ -150,6 +139,7 @@ class SetupScreen(Screen):
             yield SafeInput(
                 placeholder=f"We have ... minutes (leave empty for {total_minutes(p)})",
                 type="integer",
+                valid_empty=True,
                 id="minutes",
             )
             yield Static(id="plan-preview")
@@ -164,13 +154,20 @@ class SetupScreen(Screen):
         self.title = f"Set up: {visible(self.protocol.title)}"
         self.action_propose(quiet=True)
         self._show_plan()
+        self._show_attendance()
         self.query(".setup-multiline, Input").first().focus()
+        self._untouched = self._form()
 
     # -- who is here ----------------------------------------------------------------------------
     @property
     def present(self) -> list[str]:
         ticked = set(self.query_one("#attendees", SelectionList).selected)
         return [name for name in [*self.attendees, *self.guests] if name in ticked]
+
+    def _show_attendance(self) -> None:
+        # An empty list shows nothing, not even focus: it is no Tab stop until someone is added.
+        attendance = self.query_one("#attendees", SelectionList)
+        attendance.display = attendance.option_count > 0
 
     @on(SelectionList.SelectedChanged, "#attendees")
     def _attendance_changed(self) -> None:
@@ -191,6 +188,7 @@ class SetupScreen(Screen):
         self.query_one("#attendees", SelectionList).add_option(
             Selection(Content(visible(label)), name, True)
         )
+        self._show_attendance()
 
     # -- roles ------------------------------------------------------------------------------
     def _repropose(self) -> None:
@@ -230,26 +228,22 @@ class SetupScreen(Screen):
     def _shuffle_pressed(self) -> None:
         self.action_shuffle()
 
-    @on(Select.Changed, ".role-select")
+    def picker(self, role_id: str, slot: int = 0) -> RolePicker:
+        """The picker for place ``slot`` of the role ``role_id``."""
+        return next(p for p in self.query(RolePicker) if p.role_id == role_id and p.slot == slot)
+
+    @on(Select.Changed, "RolePicker")
     def _role_picked(self, event: Select.Changed) -> None:
-        role_id = (event.select.id or "").removeprefix("role-").rsplit("-", 1)[0]
-        picked: list[str] = []
-        for select in self.query("Select.role-select").results(Select):
-            if (
-                select.id
-                and select.id.startswith(f"role-{role_id}-")
-                and select.value is not Select.NULL
-            ):
-                picked.append(str(select.value))
-        # Someone picked for this role leaves any other role they had.
-        for other, names in self.roles.items():
-            if other != role_id:
-                self.roles[other] = [n for n in names if n not in picked]
-        self.roles[role_id] = list(dict.fromkeys(picked))
-        rest = self.protocol.rest_role
-        if rest is not None:
-            taken = {n for rid, names in self.roles.items() if rid != rest.id for n in names}
-            self.roles[rest.id] = [n for n in self.present if n not in taken]
+        picker = event.select
+        if not isinstance(picker, RolePicker):
+            return
+        role_id = picker.role_id
+        names = [
+            str(p.value)
+            for p in self.query(RolePicker)
+            if p.role_id == role_id and p.value is not Select.NULL
+        ]
+        self.roles = assign_by_hand(self.protocol, self.present, self.roles, role_id, names)
         self.reasons[role_id] = "chosen by hand"
         self._show_roles()
 
@@ -267,16 +261,12 @@ class SetupScreen(Screen):
         # Showing a proposal in the pickers is not a choice by hand: keep their Changed quiet.
         with self.prevent(Select.Changed):
             options = [(Content(visible(n)), n) for n in present]
-            for role in self.protocol.roles:
-                if role.rest:
-                    continue
-                names = self.roles.get(role.id, [])
-                for slot in range(_slots(role)):
-                    select = self.query_one(f"#role-{role.id}-{slot}", Select)
-                    select.set_options(options)
-                    wanted = names[slot] if slot < len(names) else Select.NULL
-                    if select.value != wanted:
-                        select.value = wanted
+            for picker in self.query(RolePicker):
+                names = self.roles.get(picker.role_id, [])
+                picker.set_options(options)
+                wanted = names[picker.slot] if picker.slot < len(names) else Select.NULL
+                if picker.value != wanted:
+                    picker.value = wanted
         problems = check_assignment(self.protocol, present, self.roles)
         note = group_size_note(self.protocol, len(present))
         text = Content("\n").join(
@@ -302,11 +292,14 @@ class SetupScreen(Screen):
             self.plan = planned
             preview.update(Content.styled(visible(f"Cannot fit: {exc}"), "$error"))
             return
+        times = [format_duration(s) for s in self.plan]
+        total = format_duration(sum(self.plan))
+        width = max(6, len(total))  # an hour or more is a wider total: every row follows it
         rows = [
-            Content.assemble(f"{format_duration(s):>6}  ", visible(step.title))
-            for step, s in zip(self.protocol.steps, self.plan, strict=True)
+            Content.assemble(f"{time:>{width}}  ", visible(step.title))
+            for step, time in zip(self.protocol.steps, times, strict=True)
         ]
-        rows.append(Content.styled(f"{format_duration(sum(self.plan)):>6}  in all", "bold"))
+        rows.append(Content.styled(f"{total:>{width}}  in all", "bold"))
         preview.update(Content("\n").join(rows))
 
     # -- start ------------------------------------------------------------------------------
@@ -314,11 +307,15 @@ class SetupScreen(Screen):
     def _begin_pressed(self) -> None:
         self.action_begin()
 
+    def _answer(self, question_id: str) -> str:
+        field = self.query_one(f"#setup-{question_id}")
+        return field.text if isinstance(field, TextArea) else field.value
+
     def action_begin(self) -> None:
         answers = {}
         for question in self.protocol.setup:
             field = self.query_one(f"#setup-{question.id}")
-            answer = field.text if isinstance(field, TextArea) else field.value
+            answer = self._answer(question.id)
             answers[question.id] = answer
             if question.required and not answer.strip():
                 self.notify(
@@ -366,5 +363,35 @@ class SetupScreen(Screen):
             people = "1 person" if len(added) == 1 else f"{len(added)} people"
             self.notify(f"Added {people} to the community's members", markup=False)
 
+    def _form(self) -> tuple[object, ...]:
+        """What the facilitator typed and chose here, to compare with the form as it opened."""
+        return (
+            [self._answer(question.id) for question in self.protocol.setup],
+            self.present,
+            self.guests,
+            sorted(self.roles.items()),
+            self.query_one("#minutes", Input).value,
+        )
+
     def action_back(self) -> None:
-        self.app.pop_screen()
+        # Escape in a text box leaves the box, as in the run screen's note boxes; only an
+        # Escape from outside one leaves setup.
+        if isinstance(self.focused, Input | TextArea):
+            self.set_focus(None)
+            return
+        if self._form() == self._untouched:
+            self.app.pop_screen()
+            return
+
+        def done(leave: bool | None) -> None:
+            if leave:
+                self.app.pop_screen()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Leave setup? What you typed and chose here will be lost.",
+                yes="Leave",
+                no="Stay",
+            ),
+            done,
+        )
