@@ -157,6 +157,18 @@ async def test_escape_asks_when_who_is_here_changed(make_app):
 
 
 @sync
+async def test_escape_asks_when_a_guest_was_added_even_if_unticked(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = await open_setup(pilot, "consultancy")
+        await add_guest(pilot, setup, "Visiting Vera")
+        await untick(pilot, setup, ["Visiting Vera"])
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+
+
+@sync
 async def test_an_untouched_setup_is_left_without_asking(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

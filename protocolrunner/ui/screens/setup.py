@@ -365,11 +365,12 @@ class SetupScreen(Screen):
 
     def _form(self) -> tuple[object, ...]:
         """What the facilitator typed and chose here, to compare with the form as it opened."""
+        # Tuples, not the screen's own lists, which change in place (a guest is appended).
         return (
-            [self._answer(question.id) for question in self.protocol.setup],
-            self.present,
-            self.guests,
-            sorted(self.roles.items()),
+            tuple(self._answer(question.id) for question in self.protocol.setup),
+            tuple(self.present),
+            tuple(self.guests),
+            tuple((role_id, tuple(names)) for role_id, names in sorted(self.roles.items())),
             self.query_one("#minutes", Input).value,
         )
 
