@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from .text import visible
+
 FORMAT_VERSION = 1
 """The protocol file format this version of protocolrunner reads and writes."""
 
@@ -427,7 +429,8 @@ def lead_question(answers: Mapping[str, str]) -> str | None:
     (id ``focus``) leads when it is answered, wherever the protocol asks it; otherwise the first
     answered question does. Blank answers never lead. ``None`` when nothing is answered.
     """
-    answered = [qid for qid, text in answers.items() if text.strip()]
+    # Blank as shown: a control character that Python counts as space (NEL) shows as an escape.
+    answered = [qid for qid, text in answers.items() if visible(text).strip()]
     if LEAD_QUESTION in answered:
         return LEAD_QUESTION
     return answered[0] if answered else None
