@@ -1,5 +1,9 @@
 """Run: the countdown, the step, who speaks and who is silent, prompts, plan and notes.
 
+What the facilitator needs at every moment (the countdown, the step, who speaks, the focusing
+question, how far the meeting is) stays put; only the prompts, the facilitator's notes and the
+instructions scroll, in a box of their own, so 80x24 never scrolls the clock away.
+
 The screen never advances by itself: the facilitator decides. Everything it shows is computed
 from the session's deadlines; it wakes when the countdown's next second is due (the session says
 when), so an hour on this screen costs one small update a second, and widgets are only touched
@@ -53,7 +57,9 @@ class RunScreen(Screen):
         Binding("f5", "pause", "Pause", id="run.pause", priority=True),
         Binding("f5", "resume", "Resume", id="run.resume", priority=True),
         Binding("f8", "next_step", "Next", id="run.next", priority=True),
-        Binding("f7", "previous_step", "Back", id="run.back", priority=True),
+        # Going back is a correction, not a step of the meeting: help lists it, and the footer
+        # keeps its room for ^q Quit at 80 columns.
+        Binding("f7", "previous_step", "Back", id="run.back", priority=True, show=False),
         # One footer entry for both: the run screen's keys must fit in 80 columns.
         Binding("f10", "extend(60)", "+1 min", id="run.plus", priority=True, group=MINUTE),
         Binding("f9", "extend(-60)", "-1 min", id="run.minus", priority=True, group=MINUTE),
@@ -93,7 +99,7 @@ class RunScreen(Screen):
             yield Static(id="step-heading")
             yield Static(id="clock-info")
         with Horizontal(id="run-body"):
-            with VerticalScroll(id="run-main"):
+            with Vertical(id="run-main"):
                 yield Countdown(id="countdown")
                 yield Static(id="step-title")
                 yield Static(id="turn")
@@ -101,9 +107,12 @@ class RunScreen(Screen):
                 yield Static(id="focus")
                 yield Static(id="speakers")
                 yield Static(id="silent")
-                yield Static(id="instructions")
-                yield Static(id="prompts")
-                yield Static(id="facilitator-notes")
+                # What is read during the step comes first: the instructions were read out
+                # when it began.
+                with VerticalScroll(id="run-scroll"):
+                    yield Static(id="prompts")
+                    yield Static(id="facilitator-notes")
+                    yield Static(id="instructions")
             with Vertical(id="run-side"):
                 yield Static(Content.styled("Plan", "bold $accent"), id="plan-title")
                 yield PlanView(id="plan")
@@ -184,7 +193,7 @@ class RunScreen(Screen):
                 (" ".join(visible(step.facilitator_notes).split()), "italic"),
             )
         )
-        self.query_one("#run-main", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#run-scroll", VerticalScroll).scroll_home(animate=False)
         self.call_later(self._show_notes)
         self._last_key = None
 
@@ -395,11 +404,18 @@ class RunScreen(Screen):
             return not self.session.running
         return True
 
+    def _forget_notices(self) -> None:
+        """Drop the notices about the step or turn being left ("keeps no notes", "time is up"):
+        they would cover the next one's note box. A failed journal write is shown again by the
+        write that follows every move."""
+        self.app.clear_notifications()
+
     def action_next_step(self) -> None:
         """The next turn of a step taken in turns, else the next step (on the last: end)."""
         s = self.session
         if s.upcoming_turn() is not None:
             s.next_turn()
+            self._forget_notices()
             self.show_turn()
             self._changed()
             return
@@ -407,12 +423,14 @@ class RunScreen(Screen):
             self.action_end_session()
             return
         s.next()
+        self._forget_notices()
         self._changed(step_changed=True)
 
     def action_previous_step(self) -> None:
         s = self.session
         if s.current.turn > 0:
             s.previous_turn()
+            self._forget_notices()
             self.show_turn()
             self._changed()
             return
@@ -420,6 +438,7 @@ class RunScreen(Screen):
             self.notify("This is the first step.")
             return
         s.previous()
+        self._forget_notices()
         self._changed(step_changed=True)
 
     def action_shuffle_turns(self) -> None:

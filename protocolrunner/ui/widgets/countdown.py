@@ -61,6 +61,10 @@ class Countdown(Widget):
         text-align: center;
         text-style: bold;
     }
+    /* While it simply runs there is no word to show, and a small screen needs the row. */
+    Countdown #countdown-state.-blank {
+        display: none;
+    }
     Countdown.-warning Digits, Countdown.-warning BigClock, Countdown.-warning #countdown-state {
         color: $warning;
     }
@@ -95,7 +99,10 @@ class Countdown(Widget):
         self.query_one(BigClock).update(clock_text(seconds))
         if not state_changed:
             return
-        self.query_one("#countdown-state", Label).update(STATE_WORDS[state])
+        word = STATE_WORDS[state]
+        label = self.query_one("#countdown-state", Label)
+        label.update(word)
+        label.set_class(not word, "-blank")
         self.set_class(state is State.WARNING, "-warning")
         self.set_class(
             state is State.OVERTIME or (state is State.PAUSED and seconds <= 0), "-overtime"
