@@ -145,6 +145,7 @@ class ProtocolRunnerApp(App[None]):
         from .screens.home import HomeScreen
 
         self._loaded_context = context
+        self.show_community_name()
         if self.preview is not None:
             from .screens.preview import PreviewScreen
 
@@ -288,6 +289,12 @@ class ProtocolRunnerApp(App[None]):
                 timeout=10,
             )
 
+    def show_community_name(self) -> None:
+        """Name the community in the header of screens that name nothing else: the room
+        knows its community, not the folder its record is kept in."""
+        context = self.context
+        self.sub_title = visible(context.community.name.strip() or context.record.root.name)
+
     def set_projector_theme(self, on: bool) -> None:
         self.theme = "projector" if on else DEFAULT_THEME
 
@@ -331,25 +338,28 @@ class ProtocolRunnerApp(App[None]):
         )
 
     def action_help(self) -> None:
+        """Help for the screen the user is on: its keys, its lists' and editors' keys, and
+        those that work everywhere, read from the bindings."""
+        from .dialogs.help import key_groups
         from .screens.run import RunScreen
 
         screen = self.screen
-        keys: dict[str, list[str]] = {}
-        descriptions: dict[str, str] = {}
-        for binding in [*screen.BINDINGS, *self.BINDINGS]:
-            if not isinstance(binding, Binding):
-                continue
-            for key in binding.key.split(","):
-                keys.setdefault(binding.action, []).append(self.get_key_display(Binding(key, "")))
-            descriptions.setdefault(binding.action, binding.description)
-        rows = [(" / ".join(dict.fromkeys(keys[a])), descriptions[a]) for a in keys]
+        if isinstance(screen, HelpDialog):
+            return
+        name = self._screen_name(screen)
         about = (
             "Function keys work even while you type notes; letters work when no note box "
             "has focus (Escape leaves a note box)."
             if isinstance(screen, RunScreen)
             else ""
         )
-        self.push_screen(HelpDialog(f"Keys: {screen.title or self.title}", rows, about))
+        self.push_screen(HelpDialog(f"Keys: {name}", key_groups(self, screen), about))
+
+    def _screen_name(self, screen: Screen) -> str:
+        # Home's title is the app's own name: say which screen it is instead.
+        if screen.title and screen.title != self.TITLE:
+            return str(screen.title)
+        return type(screen).__name__.removesuffix("Screen").lower() or "this screen"
 
     # -- sharing ------------------------------------------------------------------------------
     def action_sync_record(self) -> None:
@@ -383,6 +393,7 @@ class ProtocolRunnerApp(App[None]):
             context.community = context.record.load_community()
         except FileProblems as exc:
             context.problems.extend(exc.problems)
+        self.show_community_name()
         for screen in self.screen_stack:
             changed = getattr(screen, "record_changed", None)
             if changed is not None:
@@ -471,4 +482,6 @@ class ProtocolRunnerApp(App[None]):
                 "Send this record's changes to the shared git repository and receive the others'",
                 self.action_sync_record,
             )
-        yield SystemCommand("Help: keys", "Show every key of this screen", self.action_help)
+        yield SystemCommand(
+            "Help: keys", "The keys of this screen, its lists and everywhere", self.action_help
+        )

@@ -18,9 +18,29 @@ from ...core.text import visible
 from ..widgets.followthrough import FollowThrough
 from ..widgets.preview import ProtocolPreview
 
+LABEL_WIDTH = 32
+"""The library list's width (home.tcss) less its padding and a scroll bar's room."""
+
+
+def library_label(entry: LibraryEntry) -> Content:
+    """One line: the title, and its minutes right-aligned; the preview beside says the rest.
+    At 80x24 every bundled protocol must show under the follow-through panel."""
+    p = entry.protocol
+    # A protocol in turns by person takes as long as the group is big: say so.
+    minutes = ("about " if varies_with_group(p) else "") + format_minutes(p.seconds)
+    room = LABEL_WIDTH - len(minutes) - 1
+    title = visible(p.title)
+    if len(title) > room:
+        title = title[: room - 1] + "…"
+    return Content.assemble(
+        (title, "bold"), " " * (LABEL_WIDTH - len(title) - len(minutes)), (minutes, "dim")
+    )
+
 
 class LibraryList(OptionList):
     """The protocol library. Its own Enter binding, unlike OptionList's, is in the footer."""
+
+    HELP_PLACE = "the protocol list"
 
     BINDINGS = [
         Binding("enter", "select", "Set up", tooltip="Set up the selected protocol"),
@@ -40,9 +60,10 @@ class HomeScreen(Screen):
         Binding("d", "discard", "Discard", id="home.discard", show=False),
         Binding("c", "browse_record", "Record", id="home.record"),
         Binding("m", "members", "Members", id="home.members"),
-        Binding("o", "community", "Community", id="home.community"),
-        Binding("t", "timing", "Timing", id="home.timing"),
-        # Off the footer, which has no room left at 80 columns: in help and the palette.
+        # Off the footer, which must keep ^q Quit at 80 columns even with the follow-through
+        # list's keys and Resume in it: these are in help and the palette.
+        Binding("o", "community", "Community", id="home.community", show=False),
+        Binding("t", "timing", "Timing", id="home.timing", show=False),
         Binding(
             "s",
             "app.sync_record",
@@ -80,7 +101,6 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = "protocolrunner"
-        self.sub_title = visible(self.app.context.record.root.name)
         self.refresh_library()
         self.refresh_interrupted()
         self.query_one("#library", OptionList).focus()
@@ -108,6 +128,7 @@ class HomeScreen(Screen):
         # A session saved meanwhile may have left new action items.
         self.query_one(FollowThrough).reload()
         # The community may have been edited meanwhile.
+        self.app.show_community_name()
         community = self.app.context.community
         self.query_one("#community-name", Static).update(
             Content.styled(visible(community.name), "bold")
@@ -120,14 +141,7 @@ class HomeScreen(Screen):
         options = self.query_one("#library", OptionList)
         options.clear_options()
         for entry in self.entries:
-            p = entry.protocol
-            about = "~" if varies_with_group(p) else ""  # turns: it depends on the group
-            label = Content.assemble(
-                (visible(p.title), "bold"),
-                "\n",
-                (f"{about}{format_minutes(p.seconds)} · {len(p.steps)} steps", "dim"),
-            )
-            options.add_option(Option(label, id=entry.id))
+            options.add_option(Option(library_label(entry), id=entry.id))
         if self.entries:
             options.highlighted = 0
             self.query_one(ProtocolPreview).show(self.entries[0])
