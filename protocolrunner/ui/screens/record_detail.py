@@ -57,7 +57,8 @@ class RecordDetailScreen(Screen):
                 visible(f"Could not export: {exc}"), severity="error", markup=False, timeout=10
             )
             return
-        self.notify(visible(f"Exported to {path}"), title="Exported", markup=False)
+        what = "JSON" if kind == "json" else "Markdown"
+        self.notify(visible(str(path)), title=f"Exported as {what}", markup=False)
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(session_markdown(self.record))

@@ -132,11 +132,9 @@ class MembersScreen(Screen):
             Content.assemble(
                 ("Members of ", "bold"),
                 (visible(community.name), "bold"),
-                (
-                    f"  · {listed} members, {len(history)} sessions in the record · #1 is next "
-                    "in the fair rotation setup uses",
-                    "dim",
-                ),
+                (f"  · {listed} members, {len(history)} sessions", "dim"),
+                "\n",
+                ("Next: #1 is who setup proposes first (held the role least recently)", "dim"),
             )
         )
         if self.histories:

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.validation import Function
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
@@ -47,6 +48,14 @@ from ..widgets.session_view import highlighted
 SEARCH_DEBOUNCE = 0.06
 """Seconds of quiet typing before a search runs again; a keystroke after a pause runs at once."""
 SHOWN_PROBLEMS = 3
+
+
+def _is_day(text: str) -> bool:
+    try:
+        parse_day(text)
+    except ValueError:
+        return False
+    return True
 
 
 class RecordSessionsScreen(Screen):
@@ -81,6 +90,8 @@ class RecordSessionsScreen(Screen):
         self._last_search = 0.0
         self._opened = False
         self._filters_mounted = False
+        self._told_invalid: dict[str | None, str] = {}
+        """The invalid date last told of, per date field: each is told once."""
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -243,8 +254,20 @@ class RecordSessionsScreen(Screen):
                     id="filter-role",
                     compact=True,
                 ),
-                SafeInput(placeholder="from YYYY-MM-DD", id="filter-since", compact=True),
-                SafeInput(placeholder="to YYYY-MM-DD", id="filter-until", compact=True),
+                # The validator keeps the field marked when it loses focus: Input checks
+                # its validators then, and would clear a mark it did not set.
+                SafeInput(
+                    placeholder="from YYYY-MM-DD",
+                    id="filter-since",
+                    compact=True,
+                    validators=[Function(_is_day, "not a date (YYYY-MM-DD)")],
+                ),
+                SafeInput(
+                    placeholder="to YYYY-MM-DD",
+                    id="filter-until",
+                    compact=True,
+                    validators=[Function(_is_day, "not a date (YYYY-MM-DD)")],
+                ),
             ]
         )
         self._filters_mounted = True
@@ -304,6 +327,8 @@ class RecordSessionsScreen(Screen):
         text = f"{total:,} {noun}" if self.pages.filter.is_empty else f"{found:,} of {total:,}"
         if self.pages.filter.too_many_words:
             text += f" · the first {MAX_TERMS} words searched"
+        if self.query("#filter-since.-invalid, #filter-until.-invalid"):
+            text += " · a date ignored"
         self.query_one("#record-count", Static).update(Content(text))
 
     @property
@@ -343,10 +368,38 @@ class RecordSessionsScreen(Screen):
     @on(Select.Changed)
     def _filter_changed(self) -> None:
         self.reload()
+        if self.pages is not None:
+            # A date becoming invalid leaves the filter as it was: the count says so anyway.
+            self._show_count()
 
     @on(Input.Submitted)
-    def _submitted(self) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
+        self._tell_invalid_date(event.input)
         self.query_one(SessionTable).focus()
+
+    @on(Input.Blurred, "#filter-since, #filter-until")
+    def _left_date(self, event: Input.Blurred) -> None:
+        self._tell_invalid_date(event.input)
+
+    def _tell_invalid_date(self, field: Input) -> None:
+        """Say once, when the reader leaves it, that a date field is not used: while they type,
+        its colour and the count say so; the field stays marked until it is a date."""
+        if not field.has_class("-invalid"):
+            self._told_invalid.pop(field.id, None)
+            return
+        if field.value == self._told_invalid.get(field.id):
+            return
+        self._told_invalid[field.id] = field.value
+        which = "From" if field.id == "filter-since" else "To"
+        self.notify(
+            visible(
+                f"{which} date “{field.value}” is not a date: type it as YYYY-MM-DD "
+                "(2026-10-01). The sessions are not filtered by it."
+            ),
+            title="Date ignored",
+            severity="warning",
+            markup=False,
+        )
 
     # -- the cursor ------------------------------------------------------------------------------
     @property

@@ -32,13 +32,12 @@ def timing_table(timings: list[StepTiming], width: int) -> Content:
     def at(seconds: int) -> int:
         return min(bar_width, round(seconds / scale * bar_width))
 
-    header = f"{'Step':<{title_width}} {'Plan':>5} {'Median':>6} {'Range':>12} {'Over':>5}  "
-    rows = [
-        Content.assemble(
-            (header, "bold"),
-            ("█ median  ─ range  ┃ plan", "dim"),
-        )
-    ]
+    header = f"{'Step':<{title_width}} {'Plan':>5} {'Median':>6} {'Range':>12} {'Over':>5}"
+    # The legend has a line of its own, over the bars as far as it fits: beside the header
+    # it wrapped at 80 columns.
+    legend = "█ median  ─ range  ┃ plan"
+    indent = max(0, min(title_width + 34, width - len(legend)))
+    rows = [Content.styled(header, "bold"), Content.styled(" " * indent + legend, "dim")]
     for t in timings:
         title = visible(t.title)
         title = title if len(title) <= title_width else title[: title_width - 1] + "…"
