@@ -24,8 +24,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static
 
-from ...core.describe import format_duration, people_phrase
+from ...core.describe import format_duration, voice_lines
 from ...core.engine import Session, SessionError, State
+from ...core.outcome import Outcome, outcome_label
 from ...core.protocol import CaptureField
 from ...core.text import visible
 from ..widgets.countdown import Countdown
@@ -40,6 +41,14 @@ WAKE_MARGIN = 0.01
 
 
 MINUTE = Binding.Group("±1 min")
+
+
+VOICE_STYLES = {
+    "speak": "bold $success",
+    "silent": "bold $warning",
+    "silent-step": "bold $warning",
+    "facilitator": "bold $accent",
+}
 
 
 class RunScreen(Screen):
@@ -151,25 +160,18 @@ class RunScreen(Screen):
             )
         )
         self.query_one("#step-title", Static).update(Content.styled(visible(step.title), "bold"))
-        focus = next((q for q in s.protocol.setup if s.setup.get(q.id, "").strip()), None)
+        focus = s.lead
         focus_widget = self.query_one("#focus", Static)
         focus_widget.set_class(focus is None, "-empty")
         if focus is not None:
             answer = " ".join(visible(s.setup[focus.id]).split())
             focus_widget.update(Content.assemble((f"{visible(focus.label)}: ", "bold"), answer))
         self.show_turn()
-        silent = s.silent()
+        _, silent = self._voices()
         silent_widget = self.query_one("#silent", Static)
-        silent_widget.set_class(not silent, "-empty")
-        if silent:
-            verb = "listen" if len(silent) > 1 else "listens"
-            silent_widget.update(
-                Content.assemble(
-                    ("Silent: ", "bold $warning"),
-                    people_phrase(silent),
-                    f" {verb} without speaking and may take notes.",
-                )
-            )
+        silent_widget.set_class(silent is None, "-empty")
+        if silent is not None:
+            silent_widget.update(silent)
         instructions = "\n\n".join(
             " ".join(p.split())
             for p in visible(step.instructions).strip().split("\n\n")
@@ -242,11 +244,19 @@ class RunScreen(Screen):
             self._notes_turn = (s.index, run.turn)
             self.call_later(self._show_notes)  # the box for this turn's note
 
+    def _voices(self) -> tuple[Content, Content | None]:
+        """Who speaks (and who keeps time), and who listens in silence: the core's rule
+        (``Session.voices``), in the room's words (``voice_lines``)."""
+        shown = [
+            (line.kind, Content.assemble((f"{line.label}: ", VOICE_STYLES[line.kind]), line.text))
+            for line in voice_lines(self.session.voices())
+        ]
+        speak = Content("\n").join([text for kind, text in shown if kind != "silent"])
+        silent = next((text for kind, text in shown if kind == "silent"), None)
+        return speak, silent
+
     def _speakers_line(self) -> Content:
-        speakers = self.session.speakers()
-        if not speakers:
-            return Content.assemble(("Silent step: ", "bold $warning"), "nobody speaks.")
-        return Content.assemble(("Speak: ", "bold $success"), people_phrase(speakers))
+        return self._voices()[0]
 
     async def _show_notes(self) -> None:
         s = self.session
@@ -329,7 +339,7 @@ class RunScreen(Screen):
                 f"{left} turn{'' if left == 1 else 's'} to go",
             )
         self.query_one(PlanView).show(s)
-        total = sum(run.budget for run in s.runs)
+        total = s.timing().adjusted
         self.query_one(ProgressBar).update(total=max(total, 1), progress=min(elapsed, total))
         minutes = f"{int(elapsed // 60)} of {math.ceil(total / 60)} min"
         self._update_text("#totals", f"{minutes}\nEnds about {end:%H:%M}")
@@ -484,7 +494,7 @@ class RunScreen(Screen):
         else:
             question = (
                 f"End the session now, at step {s.index + 1} of {len(s.runs)}? "
-                "It will be recorded as ended early."
+                f"It will be recorded as {outcome_label(Outcome.ENDED_EARLY)}."
             )
 
         def done(yes: bool | None) -> None:
