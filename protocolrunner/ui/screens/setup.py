@@ -215,7 +215,7 @@ class SetupScreen(Screen):
     def action_shuffle(self, again: bool = True) -> None:
         if again:
             self._shuffles += 1
-        seed = random.Random().random() if again else self._shuffles
+        seed = random.randrange(1 << 32) if again else self._shuffles
         proposal = propose_random(self.protocol, self.present, seed)
         self.roles, self.reasons = proposal.roles, proposal.reasons
         self._show_roles()
@@ -262,9 +262,9 @@ class SetupScreen(Screen):
         with self.prevent(Select.Changed):
             options = [(Content(visible(n)), n) for n in present]
             for picker in self.query(RolePicker):
-                names = self.roles.get(picker.role_id, [])
+                holders = self.roles.get(picker.role_id, [])
                 picker.set_options(options)
-                wanted = names[picker.slot] if picker.slot < len(names) else Select.NULL
+                wanted = holders[picker.slot] if picker.slot < len(holders) else Select.NULL
                 if picker.value != wanted:
                     picker.value = wanted
         problems = check_assignment(self.protocol, present, self.roles)
@@ -309,7 +309,10 @@ class SetupScreen(Screen):
 
     def _answer(self, question_id: str) -> str:
         field = self.query_one(f"#setup-{question_id}")
-        return field.text if isinstance(field, TextArea) else field.value
+        if isinstance(field, TextArea):
+            return field.text
+        assert isinstance(field, Input)
+        return field.value
 
     def action_begin(self) -> None:
         answers = {}
