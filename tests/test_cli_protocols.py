@@ -178,10 +178,10 @@ def test_show_a_file(capsys, tmp_path):
     assert out.splitlines()[:4] == [
         "My protocol  (id mine, version 1.0)",
         "For tests.",
-        "Total time: 2.5 min   Group size: 1+ people",
+        "Total time: 2 min 30 s   Group size: 1+ people",
         f"From: --protocols: {path}",
     ]
-    assert "1. Talk (2.5 min)" in out.splitlines()
+    assert "1. Talk (2 min 30 s)" in out.splitlines()
     assert "   Speak: nobody (silent step)" in out.splitlines()
 
 

@@ -49,10 +49,12 @@ def given_phrase(seconds: int) -> str:
 
 
 def format_minutes(seconds: float) -> str:
-    """``600`` -> ``10 min``; ``150`` -> ``2.5 min``."""
-    minutes = seconds / 60
-    text = f"{minutes:.1f}".rstrip("0").rstrip(".")
-    return f"{text} min"
+    """``600`` -> ``10 min``; ``150`` -> ``2 min 30 s`` (a plan in words: a clock-like ``2:30``
+    is what a countdown shows, and ``2.5 min`` reads as neither)."""
+    whole, rest = divmod(round(seconds), 60)
+    if not rest:
+        return f"{whole} min"
+    return f"{whole} min {rest} s" if whole else f"{rest} s"
 
 
 def role_names(protocol: Protocol, role_ids: list[str]) -> str:
