@@ -354,8 +354,12 @@ def mutants(draw: st.DrawFn) -> tuple[str, str]:
     return kind, text
 
 
+FUZZ_EXAMPLES = int(os.environ.get("PROTOCOLRUNNER_FUZZ_EXAMPLES", "300"))
+"""300 in every run; a longer campaign: PROTOCOLRUNNER_FUZZ_EXAMPLES=50000 pytest -k mutant."""
+
+
 @settings(
-    max_examples=300,
+    max_examples=FUZZ_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
