@@ -452,9 +452,13 @@ class Record:
     def followthrough(
         self, problems: list[Problem] | None = None
     ) -> dict[ItemKey, FollowThroughEvent]:
-        """The event in force for each reviewed item, read again only when the files change."""
-        scan = scan_sessions(self.followthrough_dir)
-        signature = (sorted(scan.files.items()), len(scan.problems))
+        """The event in force for each reviewed item, read again only when the files change.
+
+        Event files are only ever added or removed, never rewritten, and either changes the
+        modification time of their folder: the folders' times are the signature, so showing
+        ten thousand sessions does not stat every event file ten thousand times.
+        """
+        signature = _folder_times(self.followthrough_dir)
         if self._followthrough is None or self._followthrough[0] != signature or problems:
             self._followthrough = (signature, latest_by_item(self.load_events(problems)))
         return self._followthrough[1]
@@ -463,6 +467,7 @@ class Record:
         """Write a new follow-through event; never replaces another file."""
         path = self.followthrough_dir / f"{event.at:%Y}" / event_file_name(event)
         self._inside(path)
+        self._followthrough = None
         write_atomic(path, to_toml(event.model_dump(mode="python")), exclusive=True)
         return path
 
@@ -514,6 +519,23 @@ class Record:
         root = self.root.resolve()
         if root != path.resolve() and root not in path.resolve().parents:
             raise RecordError(f"{path} is outside the record {self.root}")
+
+
+def _folder_times(folder: Path) -> tuple[tuple[str, int], ...]:
+    """(path, mtime_ns) of ``folder`` and the folders directly in it; empty if it is missing.
+
+    A file added in this process resets the cache itself (``save_event``); another process's
+    file changes a folder's time, unless it lands within the same tick of the file system's
+    clock as the last read (a few milliseconds), which no meeting will notice.
+    """
+    times = []
+    try:
+        times.append((str(folder), folder.stat().st_mtime_ns))
+        with os.scandir(folder) as entries:
+            times += [(e.path, e.stat().st_mtime_ns) for e in entries if e.is_dir()]
+    except OSError:
+        pass
+    return tuple(sorted(times))
 
 
 def community_toml(community: Community) -> str:
