@@ -3,9 +3,10 @@ then save to the record and export."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -23,30 +24,54 @@ from ...core.text import visible
 from ..widgets.editors import SafeInput, SafeTextArea
 from ..widgets.notes import NotesPanel
 
+SKIPPED = "  skipped"
 
-def timing_content(session: Session) -> Content:
-    """Planned, adjusted and actual time of each step and in all, as the record keeps them."""
+
+def timing_content(session: Session, width: int | None = None) -> Content:
+    """Planned, adjusted and actual time of each step and in all, as the record keeps them.
+
+    The step column is as wide as the longest title, or as ``width`` leaves room for; a longer
+    title wraps onto the lines below its numbers, never cut.
+    """
     timing = session.timing()
-    rows = [Content.styled(f"{'Step':<34} {'Planned':>8} {'Adjusted':>8} {'Actual':>8}", "bold")]
-    for step in timing.steps:
-        title = visible(step.title)
-        title = title if len(title) <= 34 else title[:33] + "…"
+    titles = [visible(step.title) for step in timing.steps]
+    column = max(len("Total"), *(len(title) for title in titles))
+    if width is not None:
+        numbers = 3 * 9 + (len(SKIPPED) if any(s.skipped for s in timing.steps) else 0)
+        column = max(12, min(column, width - numbers))
+    rows = [
+        Content.styled(f"{'Step':<{column}} {'Planned':>8} {'Adjusted':>8} {'Actual':>8}", "bold")
+    ]
+    for step, title in zip(timing.steps, titles, strict=True):
+        first, *more = textwrap.wrap(title, column) or [""]
         rows.append(
             Content.assemble(
-                f"{title:<34} {format_duration(step.planned):>8} "
+                f"{first:<{column}} {format_duration(step.planned):>8} "
                 f"{format_duration(step.adjusted):>8} ",
                 (f"{format_duration(step.actual):>8}", "$error" if step.over else ""),
-                "  skipped" if step.skipped else "",
+                SKIPPED if step.skipped else "",
             )
         )
+        rows.extend(Content(line) for line in more)
     rows.append(
         Content.styled(
-            f"{'Total':<34} {format_duration(timing.planned):>8} "
+            f"{'Total':<{column}} {format_duration(timing.planned):>8} "
             f"{format_duration(timing.adjusted):>8} {format_duration(timing.actual):>8}",
             "bold",
         )
     )
     return Content("\n").join(rows)
+
+
+class TimingTable(Static):
+    """The timing table, drawn again for its width (so titles get the room there is)."""
+
+    def __init__(self, session: Session, *, id: str | None = None) -> None:
+        super().__init__(timing_content(session), id=id)
+        self.session = session
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.update(timing_content(self.session, event.size.width))
 
 
 class SummaryScreen(Screen):
@@ -81,7 +106,7 @@ class SummaryScreen(Screen):
                 ),
                 id="summary-title",
             )
-            yield Static(timing_content(s), id="timing")
+            yield TimingTable(s, id="timing")
             for i, run in enumerate(s.runs):
                 if not run.step.capture:
                     continue
