@@ -12,7 +12,7 @@ from textual.command import CommandList, CommandPalette
 from textual.geometry import Region
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Select, SelectionList, Static, TextArea
+from textual.widgets import Checkbox, Footer, Input, SelectionList, Static, TextArea
 from textual.widgets._footer import FooterKey
 from ui_flow import (
     add_guest,
@@ -324,10 +324,10 @@ def test_markup_like_text_is_shown_literally(make_app, clock):
             for name in MARKUP_GUESTS:
                 assert f"{name} (guest)" in shown
             # Give the markup names roles by hand, so that they show in the role summary.
-            presenter = setup.query_one("#role-presenter-0", Select)
+            presenter = setup.picker("presenter")
             presenter.value = "[bold]Kim"
             await settle(pilot)
-            facilitator = setup.query_one("#role-facilitator-0", Select)
+            facilitator = setup.picker("facilitator")
             facilitator.value = "[/]"
             await settle(pilot)
             assert setup.roles["presenter"] == ["[bold]Kim"]

@@ -18,7 +18,7 @@ from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Digits, Input, OptionList, Select, SelectionList, TextArea
+from textual.widgets import Digits, Input, OptionList, SelectionList, TextArea
 
 from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.run import RunScreen
@@ -191,7 +191,7 @@ async def add_guest(pilot: Pilot, setup: SetupScreen, name: str) -> None:
 
 async def pick_role(pilot: Pilot, setup: SetupScreen, role_id: str, name: str) -> None:
     """Choose ``name`` for the first slot of ``role_id`` with the keyboard (Enter, arrows)."""
-    select = setup.query_one(f"#role-{role_id}-0", Select)
+    select = setup.picker(role_id)
     select.focus()
     await pilot.pause()
     await pilot.press("enter")

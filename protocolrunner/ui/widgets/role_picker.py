@@ -53,5 +53,4 @@ class RoleRow(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label(Content(visible(self.role.name)), classes="role-name")
         for slot in range(places(self.role)):
-            # The id is a handle for tests that look a picker up; nothing reads it back.
-            yield RolePicker(self.role.id, slot, id=f"role-{self.role.id}-{slot}")
+            yield RolePicker(self.role.id, slot)
