@@ -14,11 +14,14 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
 from .core.problems import FileProblems, Problem
 from .core.text import visible
+
+if TYPE_CHECKING:
+    from .core.followthrough import State
 
 PROG = "protocolrunner"
 
@@ -189,7 +192,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     also = None
     if args.strict:
-        from .core.lint import lint_entry as also
+        from .core.lint import lint_entry
+
+        also = lint_entry
     checked, problems = 0, []
     for target in map(Path, args.paths):
         # A folder is read as the library reads one: the .toml files in it, not in its
@@ -549,7 +554,12 @@ def cmd_record_actions(args: argparse.Namespace) -> int:
     return 0
 
 
-ACTION_STATES = {"done": "done", "carry": "carried", "drop": "dropped", "reopen": "open"}
+ACTION_STATES: dict[str, State] = {
+    "done": "done",
+    "carry": "carried",
+    "drop": "dropped",
+    "reopen": "open",
+}
 
 
 def cmd_record_action(args: argparse.Namespace) -> int:
@@ -828,7 +838,12 @@ def build_parser() -> argparse.ArgumentParser:
     record = commands.add_parser(
         "record", help="the community record: list, search, show, export sessions"
     )
-    record.set_defaults(handler=lambda _args: record.print_help() or 0)
+
+    def record_help(_args: argparse.Namespace) -> int:
+        record.print_help()
+        return 0
+
+    record.set_defaults(handler=record_help)
     record_commands = record.add_subparsers(
         title="record commands", metavar="COMMAND", parser_class=_Parser
     )

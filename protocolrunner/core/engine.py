@@ -445,7 +445,7 @@ class Session:
     def people(self, role_ids: Sequence[str]) -> list[Person]:
         """Everyone holding one of ``role_ids``, or a role that joins one of them."""
         wanted = set(role_ids)
-        out = []
+        out: list[Person] = []
         for role in self.protocol.roles:
             if role.id in wanted or wanted.intersection(role.joins):
                 out.extend(Person(name, role.id, role.name) for name in self.roles[role.id])

@@ -93,9 +93,9 @@ def session_markdown(record: SessionRecord, level: int = 1) -> str:
     ]
     if noted:
         lines += [f"{h}# Notes", ""]
-        for number, step in noted:
-            lines += [f"{h}## {number}. {markdown_inline(step.title)}", ""]
-            for field in step.notes:
+        for number, recorded in noted:
+            lines += [f"{h}## {number}. {markdown_inline(recorded.title)}", ""]
+            for field in recorded.notes:
                 if not is_blank(field.text):
                     if not is_blank(field.label):
                         lines += [f"**{markdown_inline(field.label)}**", ""]

@@ -112,11 +112,11 @@ def _escape(line: str, closing: bool = False, hard_break: bool = False) -> str:
     closer = _CLOSING.search(escaped) if closing else None
     if closer is not None:
         escaped = f"{escaped[: closer.start(1)]}\\{escaped[closer.start(1) :]}"
-    start = _LINE_START.match(escaped)
-    if start is None:
+    lead = _LINE_START.match(escaped)
+    if lead is None:
         return escaped
-    if start.group(1) is not None:
-        return f"{start.group(1)}\\{escaped[start.end(1) :]}"
+    if lead.group(1) is not None:
+        return f"{lead.group(1)}\\{escaped[lead.end(1) :]}"
     return "\\" + escaped
 
 

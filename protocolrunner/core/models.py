@@ -31,6 +31,8 @@ MAX_RECORDED_SECONDS = 10**9
 seconds within what the search index can store."""
 Seconds = Annotated[int, Field(ge=0, le=MAX_RECORDED_SECONDS)]
 SignedSeconds = Annotated[int, Field(ge=-MAX_RECORDED_SECONDS, le=MAX_RECORDED_SECONDS)]
+SessionStatus = Literal["completed", "ended-early"]
+"""A session's ``status`` as written in its file: the values of ``outcome.Outcome``."""
 
 
 class _Model(BaseModel):
@@ -199,7 +201,7 @@ class SessionRecord(_Model):
     format: int = SESSION_FORMAT
     id: str = Field(pattern=r"^[0-9a-f]{8}$")
     community: str = ""
-    status: Literal["completed", "ended-early"]
+    status: SessionStatus
     started: AwareDatetime
     ended: AwareDatetime
     attendees: list[str] = Field(default_factory=list)

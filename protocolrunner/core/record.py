@@ -40,6 +40,7 @@ from .models import (
     RecordedTurn,
     RoleHolders,
     SessionRecord,
+    SessionStatus,
     SetupAnswer,
     StepNotes,
 )
@@ -252,7 +253,7 @@ def session_record(session: Session, protocol_sha256: str = "") -> SessionRecord
     p = session.protocol
     started = session.started_at or session.clock.now()
     ended = session.ended_at or session.clock.now()
-    status = (session.outcome or Outcome.COMPLETED).value
+    status: SessionStatus = "ended-early" if session.outcome is Outcome.ENDED_EARLY else "completed"
     timing = session.timing().steps
     return SessionRecord(
         id=session.id,

@@ -109,7 +109,7 @@ class _Scanner:
             self.advance(end + 3 - self.i)
             return value
         self.advance()
-        out = []
+        out: list[str] = []
         while True:
             c = self.peek()
             if not c or c == "\n":
