@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,6 +15,7 @@ from ...core.describe import format_minutes, varies_with_group
 from ...core.journal import JournalEntry
 from ...core.library import LibraryEntry
 from ...core.text import visible
+from ..app import ProtocolRunnerApp
 from ..widgets.followthrough import FollowThrough
 from ..widgets.preview import ProtocolPreview
 
@@ -49,6 +50,8 @@ class LibraryList(OptionList):
 
 class HomeScreen(Screen):
     """Where a meeting starts."""
+
+    app = getters.app(ProtocolRunnerApp)
 
     CSS_PATH = "home.tcss"
 

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -23,6 +24,7 @@ from ...core.library import LibraryEntry, load_protocol_file
 from ...core.problems import FileProblems, Problem
 from ...core.roles import propose_fair
 from ...core.text import visible
+from ..app import ProtocolRunnerApp
 from ..widgets.preview import ProtocolPreview
 
 POLL_SECONDS = 0.4
@@ -83,6 +85,8 @@ def sample_session(entry: LibraryEntry, clock) -> Session:
 
 class PreviewScreen(Screen):
     """One protocol file, watched."""
+
+    app = getters.app(ProtocolRunnerApp)
 
     CSS_PATH = "preview.tcss"
 

@@ -6,7 +6,7 @@ changed here onto the freshest ``community.toml`` under the record's lock, atomi
 
 from __future__ import annotations
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -21,6 +21,7 @@ from ...core.models import Community, Member
 from ...core.problems import FileProblems, Problem
 from ...core.record import COMMUNITY_FILE, RecordError
 from ...core.text import visible
+from ..app import ProtocolRunnerApp
 from ..widgets.editors import SafeInput, SafeTextArea
 
 HEADING = "bold $accent"
@@ -49,6 +50,8 @@ class MemberList(OptionList):
 
 class CommunityScreen(Screen):
     """Who the community is and what it has agreed, editable."""
+
+    app = getters.app(ProtocolRunnerApp)
 
     CSS_PATH = "record_community.tcss"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from textual import getters
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -14,11 +15,14 @@ from ...core.atomic import write_atomic
 from ...core.export import session_json, session_markdown
 from ...core.models import SessionRecord
 from ...core.text import visible
+from ..app import ProtocolRunnerApp
 from ..widgets.session_view import SessionView
 
 
 class RecordDetailScreen(Screen):
     """A recorded session, with the search that led here highlighted."""
+
+    app = getters.app(ProtocolRunnerApp)
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="record-detail.back"),

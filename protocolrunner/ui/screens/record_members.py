@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,6 +21,7 @@ from ...core.members import PRESENTER, MemberHistory, load_history, member_histo
 from ...core.record import RecordError
 from ...core.roles import PastSession
 from ...core.text import visible
+from ..app import ProtocolRunnerApp
 
 HEADING = "bold $accent"
 
@@ -35,6 +36,8 @@ def _place(place: int | None) -> str:
 
 class MembersScreen(Screen):
     """The community's members and what they have done in it."""
+
+    app = getters.app(ProtocolRunnerApp)
 
     CSS_PATH = "record_members.tcss"
 

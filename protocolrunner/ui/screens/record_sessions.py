@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -41,6 +41,7 @@ from ...core.index import (
 )
 from ...core.problems import FileProblems, Problem
 from ...core.text import visible
+from ..app import ProtocolRunnerApp
 from ..widgets.editors import SafeInput
 from ..widgets.session_table import SessionTable
 from ..widgets.session_view import highlighted
@@ -60,6 +61,8 @@ def _is_day(text: str) -> bool:
 
 class RecordSessionsScreen(Screen):
     """Browse, filter and search the sessions of the community record."""
+
+    app = getters.app(ProtocolRunnerApp)
 
     CSS_PATH = "record_sessions.tcss"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -15,6 +15,7 @@ from ...core.followthrough import is_small
 from ...core.record import RecordError
 from ...core.stats import StepTiming, load_step_timings
 from ...core.text import visible
+from ..app import ProtocolRunnerApp
 
 TITLE_WIDTH = 24
 
@@ -72,6 +73,8 @@ def timing_table(timings: list[StepTiming], width: int) -> Content:
 
 class TimingScreen(Screen):
     """Pick a protocol; see how its steps really run."""
+
+    app = getters.app(ProtocolRunnerApp)
 
     CSS_PATH = "record_timing.tcss"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -29,6 +29,7 @@ from ...core.engine import Session, SessionError, State
 from ...core.outcome import Outcome, outcome_label
 from ...core.protocol import CaptureField
 from ...core.text import visible
+from ..app import ProtocolRunnerApp
 from ..widgets.countdown import Countdown
 from ..widgets.notes import NoteEditor, NotesPanel
 from ..widgets.plan import PlanView
@@ -53,6 +54,8 @@ VOICE_STYLES = {
 
 class RunScreen(Screen):
     """The screen the room sees during the meeting."""
+
+    app = getters.app(ProtocolRunnerApp)
 
     CSS_PATH = "run.tcss"
 
@@ -227,7 +230,7 @@ class RunScreen(Screen):
         assert spec is not None
         rounds = len(run.order) if spec.rounds == "each" else spec.rounds
         where = f"Turn {run.turn + 1} of {len(run.turns)} · round {turn.round + 1} of {rounds}"
-        about = [(where, "bold")]
+        about: list[str | tuple[str, str]] = [(where, "bold")]
         if spec.rounds == "each":
             about.append(f", led by {visible(run.order[turn.round])}")
         lines = [Content.assemble(*about)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -40,6 +40,7 @@ from ...core.roles import (
     propose_random,
 )
 from ...core.text import visible
+from ..app import ProtocolRunnerApp
 from ..dialogs.confirm import ConfirmDialog
 from ..widgets.editors import SafeInput, SafeTextArea
 from ..widgets.followthrough import FollowThrough
@@ -48,6 +49,8 @@ from ..widgets.role_picker import RolePicker, RoleRow
 
 class SetupScreen(Screen):
     """Everything a session needs before the first step starts."""
+
+    app = getters.app(ProtocolRunnerApp)
 
     CSS_PATH = "setup.tcss"
     # Back from "Leave setup?" focus stays where it was (on nothing, after Escape), so a second

@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from textual import events, on
+from textual import events, getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -21,6 +21,7 @@ from ...core.export import session_markdown
 from ...core.outcome import outcome_label
 from ...core.record import RecordError, session_file_name, session_record, session_toml
 from ...core.text import visible
+from ..app import ProtocolRunnerApp
 from ..widgets.editors import SafeInput, SafeTextArea
 from ..widgets.notes import NotesPanel
 
@@ -76,6 +77,8 @@ class TimingTable(Static):
 
 class SummaryScreen(Screen):
     """After the last step: tidy the notes, add action items, reflect, save."""
+
+    app = getters.app(ProtocolRunnerApp)
 
     CSS_PATH = "summary.tcss"
 

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -32,6 +32,7 @@ from ...core.index import name_key
 from ...core.problems import FileProblems, Problem
 from ...core.record import RecordError
 from ...core.text import visible
+from ..app import ProtocolRunnerApp
 
 KEYS_HINT = "space done · f carry forward · x drop"
 
@@ -53,6 +54,8 @@ def item_content(item: OpenItem, today: date | None = None) -> Content:
 class ActionItemList(OptionList):
     """The items; the keys work while the list has focus."""
 
+    HELP_PLACE = "the follow-through list"
+
     BINDINGS = [
         Binding("space", "review('done')", "Done", id="followthrough.done"),
         Binding("f", "review('carried')", "Carry forward", id="followthrough.carry"),
@@ -67,6 +70,8 @@ class ActionItemList(OptionList):
 
 class FollowThrough(Vertical):
     """Open action items, newest meeting first; hidden when there are none."""
+
+    app = getters.app(ProtocolRunnerApp)
 
     DEFAULT_CSS = """
     FollowThrough {
