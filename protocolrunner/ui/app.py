@@ -8,7 +8,8 @@ so nothing heavy stands between ``protocolrunner`` and its first frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -420,31 +421,8 @@ class ProtocolRunnerApp(App[None]):
         yield from super().get_system_commands(screen)
         if self._loaded_context is None:
             return  # still loading: nothing to act on yet
-        if isinstance(screen, RunScreen):
-            yield SystemCommand(
-                "Pause or resume", "Pause or resume the countdown", screen.action_toggle_pause
-            )
-            yield SystemCommand("Next step", "Go to the next step", screen.action_next_step)
-            yield SystemCommand("Previous step", "Go back one step", screen.action_previous_step)
-            yield SystemCommand(
-                "Add a minute", "Give this step one more minute", lambda: screen.action_extend(60)
-            )
-            yield SystemCommand(
-                "Projector mode", "Toggle the big projector view", screen.action_toggle_projector
-            )
-            yield SystemCommand(
-                "Bell on or off", "Ring at time-up, or not", screen.action_toggle_bell
-            )
-            yield SystemCommand(
-                "End session", "Finish and go to the summary", screen.action_end_session
-            )
-        if isinstance(screen, SummaryScreen):
-            yield SystemCommand(
-                "Save to record", "Write this session to the record", screen.action_save
-            )
-            yield SystemCommand(
-                "Export Markdown", "Write this session as Markdown", screen.action_export
-            )
+        if isinstance(screen, RunScreen | SummaryScreen):
+            yield from binding_commands(screen)
         if isinstance(screen, HomeScreen):
             for entry in self.context.library:
                 yield SystemCommand(
@@ -484,4 +462,25 @@ class ProtocolRunnerApp(App[None]):
             )
         yield SystemCommand(
             "Help: keys", "The keys of this screen, its lists and everywhere", self.action_help
+        )
+
+
+def binding_commands(screen: Screen) -> Iterator[SystemCommand]:
+    """The palette's commands for ``screen``: its own bindings that are enabled now, one per
+    command name (``COMMAND_NAMES`` by action, else the binding's description), with the
+    tooltip (else the description) as help. The app's actions (help) are offered apart."""
+    names: dict[str, str] = getattr(screen, "COMMAND_NAMES", {})
+    offered: set[str] = set()
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if active.node is not screen or not active.enabled or "." in binding.action:
+            continue
+        name = names.get(binding.action, binding.description)
+        if not name or name in offered:
+            continue
+        offered.add(name)
+        yield SystemCommand(
+            name,
+            binding.tooltip or binding.description,
+            partial(screen.run_action, binding.action),
         )

@@ -490,8 +490,15 @@ def test_the_command_palette_offers_the_main_actions(make_app, clock):
                 "Bell on or off",
                 "End session",
                 "Help: keys",
+                "Take a minute off",
             ]:
                 assert wanted in titles
+            # Built from the screen's bindings: a key's tooltip is its command's help.
+            helps = {c.title: c.help for c in app.get_system_commands(run)}
+            assert helps["Next step"] == next(
+                b.tooltip for b in RunScreen.BINDINGS if b.id == "run.next"
+            )
+            assert len(titles) == len(set(titles)), titles
 
             # From a note box too: ctrl+p opens the palette, and its commands act.
             await pilot.press("n")

@@ -84,11 +84,42 @@ class SummaryScreen(Screen):
 
     BINDINGS = [
         # Priority: the note and action boxes have their own ctrl+e and ctrl+w (line editing).
-        Binding("ctrl+s", "save", "Save to record", id="summary.save", priority=True),
-        Binding("ctrl+e", "export", "Export Markdown", id="summary.export", priority=True),
-        Binding("ctrl+w", "home", "Home", id="summary.home", priority=True),
-        Binding("f1", "app.help", "Help", id="summary.help", priority=True),
+        Binding(
+            "ctrl+s",
+            "save",
+            "Save to record",
+            id="summary.save",
+            priority=True,
+            tooltip="Write this session to the record",
+        ),
+        Binding(
+            "ctrl+e",
+            "export",
+            "Export Markdown",
+            id="summary.export",
+            priority=True,
+            tooltip="Write this session as Markdown to the export folder",
+        ),
+        Binding(
+            "ctrl+w",
+            "home",
+            "Home",
+            id="summary.home",
+            priority=True,
+            tooltip="Back to the home screen (asks first if not saved)",
+        ),
+        Binding(
+            "f1",
+            "app.help",
+            "Help",
+            id="summary.help",
+            priority=True,
+            tooltip="The keys of this screen, its lists and everywhere",
+        ),
     ]
+
+    # The palette's names for these bindings (see RunScreen.COMMAND_NAMES).
+    COMMAND_NAMES = {"save": "Save to record", "export": "Export Markdown", "home": "Back home"}
 
     def __init__(self, session: Session, protocol_sha256: str = "") -> None:
         super().__init__()
