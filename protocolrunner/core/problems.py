@@ -176,10 +176,11 @@ def _size(count: int) -> str:
 def _position(raw: bytes | str, offset: int) -> tuple[int, int]:
     """1-based line and column of ``offset`` (columns count bytes in bytes, characters in
     text)."""
-    newline = b"\n" if isinstance(raw, bytes) else "\n"
-    line = raw.count(newline, 0, offset) + 1  # type: ignore[arg-type]
-    col = offset - (raw.rfind(newline, 0, offset) + 1) + 1  # type: ignore[arg-type]
-    return line, col
+    if isinstance(raw, bytes):
+        newlines, last = raw.count(b"\n", 0, offset), raw.rfind(b"\n", 0, offset)
+    else:
+        newlines, last = raw.count("\n", 0, offset), raw.rfind("\n", 0, offset)
+    return newlines + 1, offset - last
 
 
 def structure_problem(text: str, name: str) -> Problem | None:

@@ -62,10 +62,10 @@ class ActionItemList(OptionList):
         Binding("x", "review('dropped')", "Drop", id="followthrough.drop"),
     ]
 
-    def action_review(self, state: str) -> None:
+    def action_review(self, state: State) -> None:
         parent = self.parent
         if isinstance(parent, FollowThrough):
-            parent.review(state)  # type: ignore[arg-type]
+            parent.review(state)
 
 
 class FollowThrough(Vertical):

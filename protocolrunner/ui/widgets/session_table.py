@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import JustifyMethod
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
@@ -35,9 +36,9 @@ WIDE = 120
 MIN_FOCUS = 12
 
 
-def _cell(text: str, query: str = "", justify: str = "left") -> Text:
+def _cell(text: str, query: str = "", justify: JustifyMethod = "left") -> Text:
     flat = " ".join(visible(text).split())
-    cell = Text(flat, no_wrap=True, overflow="ellipsis", justify=justify)  # type: ignore[arg-type]
+    cell = Text(flat, no_wrap=True, overflow="ellipsis", justify=justify)
     for start, end in match_spans(flat, query):
         cell.stylize(MATCH_STYLE, start, end)
     return cell
