@@ -253,3 +253,11 @@ def test_items_are_named_by_a_unique_prefix_of_their_reference(record: Record) -
     mark(record, items[0], "done", TODAY)
     assert [i.ref for i in load_items(record)] == [refs[1], refs[3], refs[4], refs[5]]
     assert load_items(record, closed=True)[0].state == "done"
+
+
+def test_a_broken_review_file_is_named_on_every_read(record: Record) -> None:
+    broken = record.followthrough_dir / "2026" / "2026-10-01-00000002-0-0000dead.toml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("state = [")
+    for _ in range(2):  # the second read comes from the cache
+        assert [p.file for p in record.load_sessions().problems] == [str(broken)]

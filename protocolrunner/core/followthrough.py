@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from .index import ActionRow, SessionIndex, name_key
-from .models import FollowThroughEvent, RecordedAction, SessionRecord
+from .models import FollowThroughEvent, SessionRecord
 from .problems import Problem
 from .record import Record, RecordError
 from .text import visible
@@ -128,17 +128,6 @@ def carried_note(item: OpenItem, today: date | None = None) -> str:
     if item.status == "carried" and item.reviewed is not None:
         return f"carried forward {_day(item.reviewed, today)}"
     return ""
-
-
-def apply_state(action: RecordedAction, state: State, today: date) -> RecordedAction:
-    """The action item after the group's review on ``today``."""
-    return action.model_copy(
-        update={
-            "done": state == "done",
-            "status": state if state in ("carried", "dropped") else None,
-            "reviewed": today,
-        }
-    )
 
 
 def mark(

@@ -319,7 +319,9 @@ class Record:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self._followthrough: tuple[object, dict[ItemKey, FollowThroughEvent]] | None = None
+        self._followthrough: (
+            tuple[object, dict[ItemKey, FollowThroughEvent], list[Problem]] | None
+        ) = None
 
     @property
     def community_path(self) -> Path:
@@ -460,9 +462,13 @@ class Record:
         ten thousand sessions does not stat every event file ten thousand times.
         """
         signature = _folder_times(self.followthrough_dir)
-        if self._followthrough is None or self._followthrough[0] != signature or problems:
-            self._followthrough = (signature, latest_by_item(self.load_events(problems)))
-        return self._followthrough[1]
+        if self._followthrough is None or self._followthrough[0] != signature:
+            found: list[Problem] = []
+            self._followthrough = (signature, latest_by_item(self.load_events(found)), found)
+        _, latest, found = self._followthrough
+        if problems is not None:
+            problems.extend(found)  # from the cache too: a broken event file is always named
+        return latest
 
     def save_event(self, event: FollowThroughEvent) -> Path:
         """Write a new follow-through event; never replaces another file."""
