@@ -209,3 +209,14 @@ def test_a_push_the_hub_refuses_says_why_and_keeps_the_work(schools, tmp_path) -
     assert git(a.root, "status", "--porcelain") == ""
     hook.unlink()
     assert sync.sync(a).pushed
+
+
+def test_joining_again_after_an_offline_first_try_still_takes_the_shared_record(
+    schools, tmp_path
+) -> None:
+    hub = git(schools[1].root, "remote", "get-url", "origin").strip()
+    c = Record.open(tmp_path / "c")
+    with pytest.raises(sync.SyncError, match="no shared repository at the address given"):
+        sync.init(c, str(tmp_path / "not-yet.git"))
+    assert sync.init(c, hub).startswith("this record is now a copy")
+    assert c.load_community().name == "Maths CoP"

@@ -193,7 +193,8 @@ def init(record: Record, remote: str | None = None, progress: Progress | None = 
         return "the record is a git repository now; add the shared one with --init URL"
     names = git.out("remote").split()
     git.run("remote", "set-url" if "origin" in names else "add", "origin", remote)
-    if not (fresh and is_blank(record)):
+    # Not only when just made: an --init whose first fetch failed (offline) may be run again.
+    if _has_commits(git) or not is_blank(record):
         return f"the record will be shared with {remote}: sync to send and receive"
     tell("fetching the shared record")
     _network(git, "fetch", "--quiet", "origin")
