@@ -362,8 +362,10 @@ def test_turn_controls_refuse_what_makes_no_sense(clock: FakeClock) -> None:
 def test_shuffling_is_allowed_until_the_second_turn(clock: FakeClock) -> None:
     session = final_word_session(clock)
     session.start()
+    assert not session.can_reorder_turns(0)  # not taken in turns
     session.next()
     clock.advance(20)
+    assert session.can_reorder_turns(1)
     session.shuffle_turns(1, random.Random(3))
     order = session.runs[1].order
     assert sorted(order) == sorted(PEOPLE) and order != PEOPLE
@@ -372,8 +374,12 @@ def test_shuffling_is_allowed_until_the_second_turn(clock: FakeClock) -> None:
     with pytest.raises(SessionError, match="same people"):
         session.set_turn_order(1, ["Ann", "Bea"])
     session.next_turn()
+    clock.advance(5)
+    assert not session.can_reorder_turns(1)
     with pytest.raises(SessionError, match="have begun"):
         session.shuffle_turns(1)
+    session.previous_turn()  # back on the first turn, but the second has had its time
+    assert not session.can_reorder_turns(1)
 
 
 def test_fitting_to_time_scales_every_turn(clock: FakeClock) -> None:

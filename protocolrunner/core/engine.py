@@ -616,6 +616,12 @@ class Session:
             raise SessionError("this is the first turn of the step")
         self.goto_turn(self.current.turn - 1)
 
+    def can_reorder_turns(self, index: int) -> bool:
+        """Whether step ``index`` is taken in turns whose order may still change: until its
+        second turn begins."""
+        run = self.runs[index]
+        return bool(run.turns) and run.turn == 0 and not any(t.elapsed for t in run.turns[1:])
+
     def set_turn_order(self, index: int, order: Sequence[str]) -> None:
         """Take a step's turns in another order; only before its second turn begins.
 
@@ -625,7 +631,7 @@ class Session:
         run = self.runs[index]
         if not run.turns:
             raise SessionError(f"step '{run.step.id}' is not taken in turns")
-        if run.turn > 0 or any(t.elapsed for t in run.turns[1:]):
+        if not self.can_reorder_turns(index):
             raise SessionError("the turns have begun: their order can no longer change")
         if sorted(order) != sorted(run.order):
             raise SessionError("the new order must have the same people")

@@ -499,12 +499,17 @@ def test_the_command_palette_offers_the_main_actions(make_app, clock):
                 b.tooltip for b in RunScreen.BINDINGS if b.id == "run.next"
             )
             assert len(titles) == len(set(titles)), titles
+            # Only what applies now: Consultancy's steps are not taken in turns, and no note
+            # box has focus.
+            assert "Shuffle the turns" not in titles
+            assert "Leave the note box" not in titles
 
             # From a note box too: ctrl+p opens the palette, and its commands act.
             await pilot.press("n")
             await settle(pilot)
             await pilot.press("f3")
             assert isinstance(app.focused, NoteEditor)
+            assert "Leave the note box" in [c.title for c in app.get_system_commands(run)]
             hits = await palette_titles(pilot, "next step")
             assert hits and "Next step" in hits[0]
             await pilot.press("enter")

@@ -77,6 +77,11 @@ async def _final_word(make_app, clock, monkeypatch) -> None:
         await pilot.press("f8")
         await settle(pilot)
         assert session.current.turn == 1 and countdown_text(run) == "01:00"
+        # The second turn has begun: the order stays, and the palette no longer offers it.
+        assert "Shuffle the turns" not in [c.title for c in app.get_system_commands(run)]
+        await pilot.press("o")
+        await settle(pilot)
+        assert list(step.order) == order
         await pilot.press("f10")
         assert countdown_text(run) == "02:00"
         await pilot.press("f5")

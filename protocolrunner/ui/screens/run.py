@@ -573,11 +573,11 @@ class RunScreen(Screen):
         self._last_key = None
         self.tick()
         self.app.save_journal(self.session, self.protocol_sha256, force=True)
+        self.refresh_bindings()
 
     def action_toggle_pause(self) -> None:
         self.session.toggle_pause()
         self._changed()
-        self.refresh_bindings()
 
     def action_pause(self) -> None:
         self.action_toggle_pause()
@@ -590,6 +590,11 @@ class RunScreen(Screen):
             return self.session.running
         if action == "resume":
             return not self.session.running
+        # Hidden, not greyed, when they cannot apply, so the footer and palette stay short.
+        if action == "shuffle_turns":
+            return self.session.can_reorder_turns(self.session.index)
+        if action == "leave_notes":
+            return isinstance(self.focused, NoteEditor)
         return True
 
     def _forget_notices(self) -> None:
