@@ -416,12 +416,11 @@ class ProtocolRunnerApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         from .screens.home import HomeScreen
         from .screens.run import RunScreen
-        from .screens.summary import SummaryScreen
 
         yield from super().get_system_commands(screen)
         if self._loaded_context is None:
             return  # still loading: nothing to act on yet
-        if isinstance(screen, RunScreen | SummaryScreen):
+        if hasattr(screen, "COMMAND_NAMES"):
             yield from binding_commands(screen)
         if isinstance(screen, HomeScreen):
             for entry in self.context.library:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Header, Input, OptionList, Static
-from ui_flow import settle, start_session, still, sync
+from ui_flow import quit_key_shown, settle, start_session, still, sync
 
 from protocolrunner.core.demo import write_demo
 from protocolrunner.core.library import default_sources, load_library
@@ -251,6 +251,26 @@ async def test_export_toast_says_it_once(make_app) -> None:
         title, message = shown[-1]
         assert f"{title} {message}".count("Exported") == 1, shown[-1]
         assert message.endswith(".md")
+
+
+@sync
+async def test_a_recorded_session_at_80x24_keeps_quit_on_the_footer(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, RecordDetailScreen)
+        assert quit_key_shown(detail)
+        # The palette names the footer's short words in full, from the same bindings.
+        commands = {c.title: c.help for c in app.get_system_commands(detail)}
+        assert commands["Export Markdown"] == "Write this session as Markdown"
+        assert "Export JSON" in commands and "Copy Markdown" in commands
+        assert "Back" not in commands
 
 
 @sync

@@ -18,7 +18,7 @@ from textual import events
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Digits, Input, OptionList, SelectionList, TextArea
+from textual.widgets import Digits, Footer, Input, OptionList, SelectionList, TextArea
 
 from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.run import RunScreen
@@ -246,3 +246,23 @@ def plain(widget: Widget) -> str:
     if plain_text is not None:
         return str(plain_text)
     raise TypeError(f"cannot read the text of {widget!r} ({type(visual)})")
+
+
+def shown(screen: Widget, widget: Widget) -> bool:
+    """Whether all of ``widget`` is on screen: inside the screen and not under anything else."""
+    region = widget.region
+    if not region or not screen.region.contains_region(region):
+        return False
+    for y in (region.y, region.bottom - 1):
+        for x in (region.x, region.right - 1):
+            found, _ = screen.get_widget_at(x, y)
+            if found is not widget and widget not in found.ancestors:
+                return False
+    return True
+
+
+def quit_key_shown(screen: Widget) -> bool:
+    """Whether the footer shows ``^q Quit`` whole."""
+    footer = screen.query_one(Footer)
+    key = next(k for k in footer.query("FooterKey") if getattr(k, "action", "") == "quit")
+    return shown(screen, key)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 from textual import getters
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header
@@ -24,13 +23,39 @@ class RecordDetailScreen(Screen):
 
     app = getters.app(ProtocolRunnerApp)
 
+    # Short words in the footer, so that it still holds ^q Quit at 80 columns; the palette
+    # names them in full (COMMAND_NAMES), with the tooltip as help.
     BINDINGS = [
         Binding("escape", "back", "Back", id="record-detail.back"),
-        Binding("ctrl+e,e", "export('md')", "Export Markdown", id="record-detail.export-md"),
-        Binding("j", "export('json')", "Export JSON", id="record-detail.export-json"),
-        Binding("c", "copy", "Copy Markdown", id="record-detail.copy"),
+        Binding(
+            "ctrl+e,e",
+            "export('md')",
+            "Export",
+            tooltip="Write this session as Markdown",
+            id="record-detail.export-md",
+        ),
+        Binding(
+            "j",
+            "export('json')",
+            "JSON",
+            tooltip="Write this session as JSON",
+            id="record-detail.export-json",
+        ),
+        Binding(
+            "c",
+            "copy",
+            "Copy",
+            tooltip="Copy this session as Markdown to the clipboard",
+            id="record-detail.copy",
+        ),
         Binding("question_mark,f1", "app.help", "Help", id="record-detail.help"),
     ]
+    COMMAND_NAMES = {
+        "back": "",  # Escape is enough; the palette offers where to go instead
+        "export('md')": "Export Markdown",
+        "export('json')": "Export JSON",
+        "copy": "Copy Markdown",
+    }
 
     def __init__(self, path: Path, record: SessionRecord, query: str = "") -> None:
         super().__init__()
@@ -70,15 +95,3 @@ class RecordDetailScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def palette_commands(self) -> Iterable[SystemCommand]:
-        """Commands for the command palette while this screen is shown."""
-        yield SystemCommand(
-            "Export Markdown", "Write this session as Markdown", lambda: self.action_export("md")
-        )
-        yield SystemCommand(
-            "Export JSON", "Write this session as JSON", lambda: self.action_export("json")
-        )
-        yield SystemCommand(
-            "Copy Markdown", "Copy this session as Markdown to the clipboard", self.action_copy
-        )
