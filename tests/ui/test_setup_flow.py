@@ -157,6 +157,27 @@ async def test_escape_asks_when_who_is_here_changed(make_app):
 
 
 @sync
+async def test_who_is_here_says_unticked_without_colour(make_app):
+    """An unticked person's box shows no X: its glyph is drawn in its background's colour."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = await open_setup(pilot, "consultancy")
+        absent = setup.present[-1]
+        await untick(pilot, setup, [absent])
+        attendees = setup.query_one("#attendees", SelectionList)
+        attendees.focus()
+        await settle(pilot)
+        for row in range(attendees.option_count):
+            name = str(attendees.get_option_at_index(row).prompt)
+            attendees.highlighted = row  # the highlighted row has a style of its own
+            await settle(pilot)
+            button = list(attendees.render_line(row - attendees.scroll_offset.y))[1]
+            assert button.text == "X" and button.style is not None
+            drawn = button.style.color != button.style.bgcolor
+            assert drawn == (name != absent), name
+
+
+@sync
 async def test_escape_asks_when_a_guest_was_added_even_if_unticked(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
