@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from protocolrunner.core.library import load_protocol_file
 from protocolrunner.core.protocol import Protocol
-from protocolrunner.core.roles import assign_by_hand, check_assignment, propose_random
+from protocolrunner.core.roles import (
+    HAND_PICKED,
+    Proposal,
+    assign_by_hand,
+    check_assignment,
+    pick_by_hand,
+    propose_random,
+)
 
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
 PEOPLE = ["Ann", "Bea", "Cal", "Dev", "Eli", "Fay", "Gus"]
@@ -84,6 +91,27 @@ def test_the_input_is_left_as_it_was(consultancy: Protocol) -> None:
     before = {role: list(names) for role, names in ROLES.items()}
     assign_by_hand(consultancy, PEOPLE[:5], ROLES, "presenter", ["Dev"])
     assert before == ROLES
+
+
+def test_a_pick_keeps_only_the_reasons_that_still_describe_their_role(
+    consultancy: Protocol,
+) -> None:
+    proposal = Proposal(
+        dict(ROLES),
+        {"presenter": "Ann: last presented in May", "facilitator": "Bea: least recently"},
+    )
+    # Ann, the presenter, is picked to facilitate: presenting is left to nobody, so the reason
+    # naming Ann as presenter goes, and the facilitator's is the hand's.
+    picked = pick_by_hand(consultancy, PEOPLE[:5], proposal, "facilitator", ["Ann"])
+    assert picked.roles["presenter"] == [] and picked.roles["facilitator"] == ["Ann"]
+    assert picked.reasons == {"facilitator": HAND_PICKED}
+    # A pick that leaves the presenter alone keeps the presenter's reason.
+    picked = pick_by_hand(consultancy, PEOPLE[:5], proposal, "facilitator", ["Dev"])
+    assert picked.reasons == {
+        "presenter": "Ann: last presented in May",
+        "facilitator": HAND_PICKED,
+    }
+    assert proposal.reasons["facilitator"] == "Bea: least recently"  # the input is untouched
 
 
 def test_an_unknown_role_is_an_error(consultancy: Protocol) -> None:

@@ -119,6 +119,29 @@ def assign_by_hand(
     return out
 
 
+HAND_PICKED = "chosen by hand"
+
+
+def pick_by_hand(
+    protocol: Protocol,
+    attendees: Sequence[str],
+    proposal: Proposal,
+    role_id: str,
+    names: Sequence[str],
+) -> Proposal:
+    """:func:`assign_by_hand`, with the reasons to match: the role picked for says it was
+    chosen by hand, and a role whose holders the pick changed loses its reason (it no longer
+    describes them)."""
+    roles = assign_by_hand(protocol, attendees, proposal.roles, role_id, names)
+    reasons = {
+        role: reason
+        for role, reason in proposal.reasons.items()
+        if role != role_id and roles.get(role) == proposal.roles.get(role)
+    }
+    reasons[role_id] = HAND_PICKED
+    return Proposal(roles, reasons)
+
+
 def _fill(
     protocol: Protocol,
     attendees: Sequence[str],

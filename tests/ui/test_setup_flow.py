@@ -117,6 +117,17 @@ async def test_a_role_picked_by_hand_moves_the_rest(make_app):
         assert f"Presenter: {newcomer}" in summary
         assert presenter in summary.split("Consultants:")[1]
 
+        # The presenter is picked to facilitate: presenting falls to nobody, and the line no
+        # longer gives the old proposal's reason, which named someone else.
+        facilitator_picker = await tab_to(pilot, lambda w: w is picker_for(setup, "facilitator"))
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("home", *["down"] * (setup.present.index(newcomer) + 1), "enter")
+        await settle(pilot)
+        assert facilitator_picker.value == newcomer and setup.roles["presenter"] == []
+        summary = plain(setup.query_one("#roles-summary", Static))
+        assert summary.splitlines()[0] == "Presenter: nobody", summary
+
 
 # -- #2: Escape --------------------------------------------------------------------------------
 

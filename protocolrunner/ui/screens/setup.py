@@ -33,9 +33,10 @@ from ...core.problems import FileProblems
 from ...core.record import RecordError
 from ...core.roles import (
     PastSession,
-    assign_by_hand,
+    Proposal,
     check_assignment,
     group_size_note,
+    pick_by_hand,
     propose_fair,
     propose_random,
 )
@@ -246,8 +247,10 @@ class SetupScreen(Screen):
             for p in self.query(RolePicker)
             if p.role_id == role_id and p.value is not Select.NULL
         ]
-        self.roles = assign_by_hand(self.protocol, self.present, self.roles, role_id, names)
-        self.reasons[role_id] = "chosen by hand"
+        picked = pick_by_hand(
+            self.protocol, self.present, Proposal(self.roles, self.reasons), role_id, names
+        )
+        self.roles, self.reasons = picked.roles, picked.reasons
         self._show_roles()
 
     def _show_roles(self) -> None:
