@@ -23,6 +23,7 @@ from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.run import RunScreen
 from protocolrunner.ui.widgets.countdown import clock_text
 from protocolrunner.ui.widgets.notes import NoteEditor
+from protocolrunner.ui.widgets.plan import PlanView
 
 FOCUS = "How can I get my quieter Year 9 students to join whole-class discussions?"
 ANSWERS = {"focus": FOCUS}
@@ -106,6 +107,21 @@ async def open_clarifying_step(pilot: Pilot, clock) -> RunScreen:
     await settle(pilot)
     await advance(pilot, clock, 95)
     return run
+
+
+@sync
+async def test_on_a_wide_screen_the_plan_shows_whole_step_titles(make_app, clock):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        run = await start_session(pilot, "atlas-looking-at-data")
+        plan = run.query_one(PlanView)
+        narrow = plain(plan)
+        assert "…" in narrow  # 120 columns: the longest titles are cut
+        await pilot.resize_terminal(160, 45)
+        await settle(pilot)
+        wide = plain(plan)
+        for step_run in run.session.runs:
+            assert step_run.step.title in wide, (step_run.step.title, wide)
 
 
 @sync

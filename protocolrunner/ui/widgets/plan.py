@@ -39,6 +39,7 @@ class PlanView(Static):
     """Re-rendered by the run screen when the step, the state or a minute changes."""
 
     _shown = False
+    _session: Session | None = None
 
     DEFAULT_CSS = """
     PlanView {
@@ -48,7 +49,13 @@ class PlanView(Static):
     """
 
     def show(self, session: Session) -> None:
+        self._session = session
         width = self.content_size.width or 34
         # One line per step whatever the times say, so only a first showing needs a layout.
         self.update(plan_content(session, width), layout=not self._shown)
         self._shown = True
+
+    def on_resize(self) -> None:
+        # Titles are cut to the width: a new width cuts them anew.
+        if self._session is not None:
+            self.show(self._session)
