@@ -15,11 +15,12 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, Select, SelectionList, Static
-from ui_flow import add_guest, plain, settle, still, sync, type_text, untick
+from ui_flow import add_guest, plain, quit_key_shown, settle, still, sync, type_text, untick
 
 from protocolrunner.ui.dialogs.confirm import ConfirmDialog
 from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.setup import SetupScreen
+from protocolrunner.ui.widgets.followthrough import ActionItemList
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 45), id="160x45")]
 PROTOCOLS = ["consultancy", "tuning", "atlas-looking-at-data"]
@@ -165,6 +166,19 @@ async def test_escape_asks_when_who_is_here_changed(make_app):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
+
+
+@sync
+async def test_quit_stays_on_the_footer_with_the_follow_through_list_focused(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = await open_setup(pilot, "consultancy")
+        items = await tab_to(pilot, lambda w: isinstance(w, ActionItemList))
+        assert items.option_count  # the demo record has open action items
+        assert quit_key_shown(setup)
+        await pilot.press("f1")  # their keys are still told, in help
+        await settle(pilot)
+        assert "Carry forward" in "\n".join(str(s.render()) for s in app.screen.query(Static))
 
 
 @sync
