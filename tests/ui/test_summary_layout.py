@@ -8,6 +8,7 @@ from textual.widgets import Button, Static
 from ui_flow import settle, start_session, sync
 
 from protocolrunner.ui.screens.summary import SummaryScreen
+from protocolrunner.ui.widgets.notes import NoteEditor
 
 # ATLAS has the longest step titles of the bundled protocols.
 LONG_TITLE = "Interpreting the data: what does it suggest?"
@@ -64,3 +65,21 @@ async def test_a_long_step_title_wraps_at_80_columns(make_app) -> None:
         assert not any("…" in line for line in lines), lines
         width = summary.query_one("#timing", Static).size.width
         assert all(len(line) <= width for line in lines), lines
+
+
+@sync
+async def test_the_footer_keeps_its_order_whatever_has_focus(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        summary = await atlas_summary(pilot)
+
+        def footer_actions() -> list[str]:
+            return [getattr(key, "action", "") for key in summary.query("FooterKey")]
+
+        summary.set_focus(None)
+        await settle(pilot)
+        unfocused = footer_actions()
+        assert unfocused[:3] == ["save", "export", "home"], unfocused
+        summary.query_one(NoteEditor).focus()  # a TextArea: it binds ctrl+e and ctrl+w too
+        await settle(pilot)
+        assert footer_actions()[:3] == unfocused[:3]

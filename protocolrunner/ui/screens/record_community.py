@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -22,6 +21,7 @@ from ...core.problems import FileProblems, Problem
 from ...core.record import COMMUNITY_FILE, RecordError
 from ...core.text import visible
 from ..app import ProtocolRunnerApp
+from ..footer import SteadyFooterScreen
 from ..widgets.editors import SafeInput, SafeTextArea
 
 HEADING = "bold $accent"
@@ -48,7 +48,7 @@ class MemberList(OptionList):
             screen.remove_member()
 
 
-class CommunityScreen(Screen):
+class CommunityScreen(SteadyFooterScreen):
     """Who the community is and what it has agreed, editable."""
 
     app = getters.app(ProtocolRunnerApp)

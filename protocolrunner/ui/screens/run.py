@@ -20,7 +20,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static
 
@@ -30,6 +29,7 @@ from ...core.outcome import Outcome, outcome_label
 from ...core.protocol import CaptureField
 from ...core.text import visible
 from ..app import ProtocolRunnerApp
+from ..footer import SteadyFooterScreen
 from ..widgets.countdown import Countdown
 from ..widgets.notes import NoteEditor, NotesPanel
 from ..widgets.plan import PlanView
@@ -52,7 +52,7 @@ VOICE_STYLES = {
 }
 
 
-class RunScreen(Screen):
+class RunScreen(SteadyFooterScreen):
     """The screen the room sees during the meeting."""
 
     app = getters.app(ProtocolRunnerApp)

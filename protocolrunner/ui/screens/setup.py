@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     Footer,
@@ -43,12 +42,13 @@ from ...core.roles import (
 from ...core.text import visible
 from ..app import ProtocolRunnerApp
 from ..dialogs.confirm import ConfirmDialog
+from ..footer import SteadyFooterScreen
 from ..widgets.editors import SafeInput, SafeTextArea
 from ..widgets.followthrough import FollowThrough
 from ..widgets.role_picker import RolePicker, RoleRow
 
 
-class SetupScreen(Screen):
+class SetupScreen(SteadyFooterScreen):
     """Everything a session needs before the first step starts."""
 
     app = getters.app(ProtocolRunnerApp)

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Static, TextArea
 
 from ...core.atomic import write_atomic
@@ -22,6 +21,7 @@ from ...core.outcome import outcome_label
 from ...core.record import RecordError, session_file_name, session_record, session_toml
 from ...core.text import visible
 from ..app import ProtocolRunnerApp
+from ..footer import SteadyFooterScreen
 from ..widgets.editors import SafeInput, SafeTextArea
 from ..widgets.notes import NotesPanel
 
@@ -75,7 +75,7 @@ class TimingTable(Static):
         self.update(timing_content(self.session, event.size.width))
 
 
-class SummaryScreen(Screen):
+class SummaryScreen(SteadyFooterScreen):
     """After the last step: tidy the notes, add action items, reflect, save."""
 
     app = getters.app(ProtocolRunnerApp)
