@@ -460,7 +460,8 @@ def cmd_record_show(args: argparse.Namespace) -> int:
 
 def cmd_record_export(args: argparse.Namespace) -> int:
     from .core.atomic import write_atomic
-    from .core.export import digest_markdown, session_json, session_markdown, sessions_json
+    from .core.export_pdf import PdfFailed, PdfUnavailable
+    from .core.formats import FORMATS, digest_title, render_export
 
     record, index = _index(args)
     with index:
@@ -470,25 +471,30 @@ def cmd_record_export(args: argparse.Namespace) -> int:
             paths = [row.path for row in index.query(**_filters(args))]
     if not paths:
         raise CliError("no sessions to export")
+    binary = FORMATS[args.format].binary
+    to_file = bool(args.output and args.output != "-")
+    if binary and not to_file and sys.stdout.isatty():
+        raise CliError(f"a {FORMATS[args.format].name} is no text for a terminal: give -o FILE")
     sessions = [record.load_session(path) for path in paths]
-    if args.format == "json":
-        text = session_json(sessions[0]) if len(sessions) == 1 else sessions_json(sessions)
-    elif len(sessions) == 1:
-        text = session_markdown(sessions[0])
-    else:
-        try:
-            name = record.load_community().name
-        except FileProblems:
-            name = "Community record"
-        text = digest_markdown(sessions, f"{name}: {len(sessions)} sessions")
-    if args.output and args.output != "-":
+    try:
+        name = record.load_community().name
+    except FileProblems:
+        name = "Community record"
+    try:
+        out_text = render_export(args.format, sessions, digest_title(name, len(sessions)))
+    except (PdfUnavailable, PdfFailed) as exc:
+        raise CliError(str(exc)) from None
+    if to_file:
         out = Path(args.output).expanduser()
-        write_atomic(out, text)  # a file gets the export as it is
+        write_atomic(out, out_text)  # a file gets the export as it is
         _warn(f"Wrote {len(sessions)} session(s) to {out}")
+    elif isinstance(out_text, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(out_text)
     elif args.format == "json":
-        _write(_json_safe(text))
+        _write(_json_safe(out_text))
     else:
-        _write(text)
+        _write(out_text)
     return 0
 
 
@@ -918,12 +924,19 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name", type=_given, metavar="NAME", help="the member's name")
     add.add_argument("--note", metavar="TEXT", help="e.g. 'Grade 7 maths'")
 
-    sub = record_command("export", cmd_record_export, "export sessions to Markdown or JSON")
+    sub = record_command(
+        "export", cmd_record_export, "export sessions to Markdown, JSON, HTML or PDF"
+    )
     sub.add_argument(
         "sessions", type=_given, nargs="*", metavar="SESSION", help="ids or files (default: all)"
     )
     filters(sub)
-    sub.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
+    sub.add_argument(
+        "--format",
+        choices=("md", "json", "html", "pdf"),
+        default="md",
+        help="md (default), json, html or pdf (pdf needs: pip install 'protocolrunner[pdf]')",
+    )
     sub.add_argument(
         "-o", "--output", type=_given, metavar="FILE", help="write to FILE instead of stdout"
     )

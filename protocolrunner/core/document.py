@@ -89,8 +89,9 @@ class SessionDocument:
 
     @property
     def title(self) -> str:
-        """``Consultancy, 1 Oct 2026``: how the session is named in headings and lists."""
-        return f"{self.protocol}, {self.day}"
+        """``Consultancy, 1 Oct 2026``: how the session is named in headings and lists (on one
+        line, as shown)."""
+        return f"{one_line(self.protocol)}, {self.day}"
 
 
 def text_lines(text: str) -> list[list[str]]:

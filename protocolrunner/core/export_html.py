@@ -136,7 +136,9 @@ def session_body(doc: SessionDocument, level: int = 1, title_id: str = "") -> st
             out.append(_h(sub + 1, f"{step.number}. {html_inline(step.title)}"))
             for note in step.notes:
                 label = html_inline(note.label)
-                out.append((f'<p class="label">{label}</p>' if label else "") + html_text(note.text))
+                out.append(
+                    (f'<p class="label">{label}</p>' if label else "") + html_text(note.text)
+                )
     if doc.actions:
         out.append(_h(sub, "Action items"))
         out.append('<ul class="actions">')
@@ -189,9 +191,7 @@ def digest_html(records: Sequence[SessionRecord], title: str) -> str:
     body = [
         f"<main>\n<h1>{html_inline(title)}</h1>",
         f'<p class="meta">{len(docs)} session(s).</p>',
-        '<nav aria-label="Sessions in this digest"><ol class="toc">'
-        + "".join(toc)
-        + "</ol></nav>",
+        '<nav aria-label="Sessions in this digest"><ol class="toc">' + "".join(toc) + "</ol></nav>",
         *(session_body(doc, level=2, title_id=f"s{n}") for n, doc in enumerate(docs, 1)),
         "</main>",
     ]
