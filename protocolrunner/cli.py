@@ -498,6 +498,31 @@ def cmd_record_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_record_publish(args: argparse.Namespace) -> int:
+    from .core.publish import PublishError, publish
+
+    record = _open_record(args)
+    out = Path(args.out).expanduser()
+
+    def tell(done: int, total: int) -> None:
+        if done == 0 and total >= 1000:
+            _warn(f"Reading {total:,} session files…")
+
+    try:
+        result = publish(record, out, progress=tell)
+    except PublishError as exc:
+        raise CliError(str(exc)) from None
+    for problem in result.problems:
+        _warn(f"skipped: {problem}")
+    pages = sum(1 for name in result.written if name.endswith(".html"))
+    _say(
+        f"Published {result.sessions:,} session(s) to {out}: {pages:,} page(s) written, "
+        f"{len(result.removed):,} removed, {result.read:,} session file(s) read."
+    )
+    _say(f"Open {out / 'index.html'} in a web browser, or copy the folder to any web host.")
+    return 0
+
+
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
@@ -900,6 +925,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=str,
         metavar="URL",
         help="make the record a git repository shared with URL (once per computer)",
+    )
+
+    sub = record_command(
+        "publish", cmd_record_publish, "write the record as a website to read in any browser"
+    )
+    sub.add_argument(
+        "out", type=_given, metavar="OUT", help="a new folder, or one published before (updated)"
     )
 
     sub = record_command("actions", cmd_record_actions, "the action items and their state")

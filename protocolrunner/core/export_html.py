@@ -20,7 +20,7 @@ STYLE = """
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans",
   "Helvetica Neue", Arial, sans-serif; color: #1a1a1a; background: #fff; }
-header.site, main, footer.site { max-width: 52rem; margin: 0 auto; padding: 0 1rem; }
+header.site, main, footer.site { max-width: 60rem; margin: 0 auto; padding: 0 1rem; }
 header.site { border-bottom: 1px solid #767676; padding-top: .75rem; padding-bottom: .5rem; }
 header.site nav a { margin-right: 1rem; }
 a { color: #0b57a4; }
@@ -39,7 +39,7 @@ dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { border-bottom: 1px solid #c8c8c8; padding: .3rem .5rem; text-align: left;
-  vertical-align: top; overflow-wrap: anywhere; }
+  vertical-align: top; overflow-wrap: break-word; }
 th { border-bottom: 2px solid #767676; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.over td.actual { color: #a4262c; font-weight: 600; }
