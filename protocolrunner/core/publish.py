@@ -306,6 +306,7 @@ def _actions_page(entries: Sequence[Mapping[str, Any]], name: str) -> str:
 SITE_STYLE = (
     STYLE
     + """
+[hidden] { display: none !important; }
 .skip { position: absolute; left: -100rem; }
 .skip:focus { left: 1rem; top: .5rem; background: #fff; padding: .25rem .5rem; z-index: 1; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;

@@ -13,7 +13,7 @@
   if (!form) { return; }
   form.hidden = false;
   var initialCount = count.textContent;
-  var hits = [], shown = 0;
+  var hits = [], shown = 0, asked = null;
 
   function fold(text) {
     return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().replace(/ß/g, "ss");
@@ -48,7 +48,12 @@
     more.hidden = shown >= hits.length;
   }
 
-  function run() {
+  function run(event) {
+    // Leaving the search box fires "change" too: the same search again would rebuild the
+    // results under the pointer, just as a hit is clicked.
+    var key = [q.value, protocol.value, member.value, since.value, until.value].join("\n");
+    if (key === asked && event && event.type !== "pageshow") { return; }
+    asked = key;
     var started = performance.now();
     var words = terms(q.value);
     var last = words.length ? " " + words.pop() : "";
