@@ -691,7 +691,11 @@ def _run_app(
     browse_record: bool = False,
     preview: Path | None = None,
 ) -> int:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    from .ui.served import is_served
+
+    # Served by textual-serve, the app talks to a browser over pipes, through Textual's web
+    # driver: no terminal is needed there.
+    if not is_served() and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CliError(
             "the app needs a terminal; for scripts use 'protocolrunner list', 'show' or 'record'",
             status=2,
@@ -759,6 +763,61 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_record_browse(args: argparse.Namespace) -> int:
     return _run_app(args, browse_record=True)
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def serve_command(args: argparse.Namespace) -> str:
+    """The command textual-serve runs for each browser: this protocolrunner on the record
+    browser, with the same record and protocol folders."""
+    import shlex
+
+    argv = [sys.executable, "-m", "protocolrunner", "--record", str(_record_dir(args))]
+    for folder in args.protocols:
+        argv += ["--protocols", str(Path(folder).expanduser().resolve())]
+    return shlex.join([*argv, "record", "browse"])
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .core.readonly import READ_ONLY_ENV
+
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise CliError(
+            'serving the app needs textual-serve: pip install "protocolrunner[serve]"'
+        ) from None
+    if args.host not in LOOPBACK and not args.open_to_network:
+        raise CliError(
+            f"--host {args.host} lets other computers in, and textual-serve has no login: "
+            "add --open-to-network if that is what you want",
+            status=2,
+        )
+    _open_record(args)  # a missing record is told here, once, not in every browser tab
+    if args.host not in LOOPBACK:
+        _warn(
+            f"warning: anyone who can reach {args.host}:{args.port} gets the app, with no "
+            "login" + (" and may change the record" if args.facilitate else "")
+        )
+    if args.facilitate:
+        os.environ.pop(READ_ONLY_ENV, None)
+    else:
+        os.environ[READ_ONLY_ENV] = "1"  # the apps it starts inherit it
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    _say(
+        f"Serving the record {'to facilitate' if args.facilitate else 'for reading'} at "
+        f"http://{host}:{args.port} (ctrl+c stops)"
+    )
+    sys.stdout.flush()
+    Server(
+        serve_command(args),
+        host=args.host,
+        port=args.port,
+        title="protocolrunner",
+        public_url=f"http://{host}:{args.port}",
+    ).serve()
+    return 0
 
 
 # -- parser -------------------------------------------------------------------------------------
@@ -864,6 +923,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         metavar="S",
         help="random seed (1; from 0 to 1,000,000)",
+    )
+
+    sub = command("serve", cmd_serve, "open the app in a web browser (starts at the record)")
+    sub.add_argument(
+        "--host", default="127.0.0.1", metavar="ADDR", help="address (127.0.0.1: this computer)"
+    )
+    sub.add_argument(
+        "--port", type=_whole(1, 65_535), default=8000, metavar="N", help="port (8000)"
+    )
+    sub.add_argument(
+        "--open-to-network",
+        action="store_true",
+        help="allow an address other computers reach (there is no login)",
+    )
+    sub.add_argument(
+        "--facilitate",
+        action="store_true",
+        help="allow running meetings and changing the record (default: read only)",
     )
 
     record = commands.add_parser(

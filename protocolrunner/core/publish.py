@@ -46,7 +46,7 @@ from .export_html import STYLE, html_inline, html_text, page, session_body
 from .members import member_histories
 from .models import Community, FollowThroughEvent
 from .problems import FileProblems, Problem
-from .record import Record, session_file_name
+from .record import Record
 from .roles import PastSession
 
 SITE_FORMAT = 1
@@ -90,7 +90,6 @@ def _session_entry(
     tokens = dict.fromkeys(search_terms(searchable_texts(session)))
     entry = {
         "id": session.id,
-        "base": session_file_name(session).removesuffix(".toml"),
         "name": "",
         "started": session.started.isoformat(),
         "day": session.started.date().isoformat(),
@@ -127,13 +126,44 @@ def search_terms(texts: Iterable[str]) -> list[str]:
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(root: str, events: dict[ItemKey, FollowThroughEvent]) -> None:
-    _WORKER["record"] = Record(Path(root))
-    _WORKER["events"] = events
+def _worker_init(
+    root: str, events: dict[ItemKey, FollowThroughEvent], out: str, community: str
+) -> None:
+    _WORKER.update(record=Record(Path(root)), events=events, out=Path(out), community=community)
 
 
-def _worker_read(path: str) -> tuple[str, Any]:
-    return path, _session_entry(Path(path), _WORKER["record"], _WORKER["events"])
+def _worker_read(job: tuple[str, str]) -> tuple[str, tuple[dict[str, Any], bool] | list[Problem]]:
+    """Read one session file and write its page: (its key, (entry, whether the page changed))
+    or the file's problems."""
+    path, page_name = job
+    found = _session_entry(Path(path), _WORKER["record"], _WORKER["events"])
+    if isinstance(found, list):
+        return path, found
+    entry, body = found
+    entry["name"] = page_name
+    html = _session_page(entry, body, _WORKER["community"])
+    return path, (entry, _write_if_changed(_WORKER["out"], f"sessions/{page_name}.html", html))
+
+
+_SAFE_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,150}")
+
+
+def page_names(paths: Sequence[Path]) -> dict[str, str]:
+    """Each session file's page name: its own name (as the app writes it: date, protocol id,
+    session id), or a hash of its path for any other name; a second file of a name gets ~2."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for path in sorted(paths):
+        stem = path.stem
+        if not _SAFE_NAME.fullmatch(stem):
+            stem = "session-" + hashlib.sha256(str(path).encode()).hexdigest()[:12]
+        name, n = stem, 1
+        while name in taken:
+            n += 1
+            name = f"{stem}~{n}"
+        taken.add(name)
+        names[str(path)] = name
+    return names
 
 
 # -- the pages ----------------------------------------------------------------------------------
@@ -373,14 +403,15 @@ def _load_state(out: Path) -> dict[str, Any] | None:
     return state if isinstance(state, dict) and state.get("format") == SITE_FORMAT else None
 
 
-def _write_if_changed(out: Path, name: str, text: str, result: PublishResult) -> None:
+def _write_if_changed(out: Path, name: str, text: str) -> bool:
+    """Write ``out/name`` unless it holds ``text`` already; whether it was written."""
     path = out / name
     data = text.encode("utf-8")
     with contextlib.suppress(OSError):
         if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return
+            return False
     write_atomic(path, data, durable=False)
-    result.written.append(name)
+    return True
 
 
 def _community(record: Record, problems: list[Problem]) -> Community:
@@ -420,81 +451,65 @@ def publish(
     layout = f"{SITE_FORMAT}:{name}"
     old: dict[str, Any] = state["sessions"] if state and state.get("layout") == layout else {}
     scan = record.session_files()
+    pages = page_names(scan)
     entries: dict[str, dict[str, Any]] = {}
     to_read: list[Path] = []
     for path in scan:
         key = str(path)
         cached = old.get(key)
-        signature = _signature(path)
         if (
             cached is not None
-            and cached["signature"] == signature
+            and cached["signature"] == _signature(path)
+            and cached["page"] == pages[key]
             and cached["events"] == _events_key(by_session.get(cached["entry"]["id"], ()))
         ):
             entries[key] = cached
         else:
             to_read.append(path)
 
-    bodies: dict[str, str] = {}
     total = len(to_read)
     if progress is not None:
         progress(0, total)
+    jobs = [(str(path), pages[str(path)]) for path in to_read]
 
-    def take(path: str, found: Any) -> None:
+    def take(key: str, found: tuple[dict[str, Any], bool] | list[Problem]) -> None:
         if isinstance(found, list):
             result.problems.extend(found)
             return
-        entry, body = found
+        entry, written = found
         events = _events_key(by_session.get(entry["id"], ()))
-        entries[path] = {"signature": _signature(Path(path)), "events": events, "entry": entry}
-        bodies[path] = body
+        entries[key] = {
+            "signature": _signature(Path(key)),
+            "events": events,
+            "page": pages[key],
+            "entry": entry,
+        }
+        if written:
+            result.written.append(f"sessions/{pages[key]}.html")
 
     count = workers if workers is not None else (os.cpu_count() or 1)
     if total >= PARALLEL_FROM and count > 1:
         import multiprocessing
 
+        # Each worker reads, draws and writes its sessions' pages: only the small entries for
+        # the shared pages come back.
         with ProcessPoolExecutor(
             max_workers=count,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
-            initargs=(str(record.root), latest),
+            initargs=(str(record.root), latest, str(out), name),
         ) as pool:
-            for done, (key, found) in enumerate(
-                pool.map(_worker_read, map(str, to_read), chunksize=64), 1
-            ):
+            for done, (key, found) in enumerate(pool.map(_worker_read, jobs, chunksize=64), 1):
                 take(key, found)
                 if progress is not None and done % 500 == 0:
                     progress(done, total)
     else:
-        for one in to_read:
-            take(str(one), _session_entry(one, record, latest))
+        _worker_init(str(record.root), latest, str(out), name)
+        for job in jobs:
+            take(*_worker_read(job))
     result.read = total
-
-    # Page names: the session's own file name; a second file of that name gets a number.
-    taken: set[str] = set()
-    for key, item in sorted(entries.items()):
-        base = item["entry"]["base"]
-        page_name, n = base, 1
-        while page_name in taken:
-            n += 1
-            page_name = f"{base}~{n}"
-        taken.add(page_name)
-        if item.get("page") != page_name and key not in bodies:
-            bodies[key] = ""  # renamed by a new file of the same name: written again below
-        item["page"] = item["entry"]["name"] = page_name
     ordered = sorted(entries.values(), key=lambda item: item["entry"]["started"], reverse=True)
-
     sessions_entries = [item["entry"] for item in ordered]
-    for key, body in bodies.items():
-        item = entries[key]
-        if not body:
-            fresh = _session_entry(Path(key), record, latest)
-            if isinstance(fresh, list):
-                continue
-            body = fresh[1]
-        _write_if_changed(
-            out, f"sessions/{item['page']}.html", _session_page(item["entry"], body, name), result
-        )
 
     # Pages of sessions no longer in the record.
     keep = {f"sessions/{item['page']}.html" for item in entries.values()}
@@ -505,13 +520,16 @@ def publish(
                 (out / stale).unlink()
                 result.removed.append(stale)
 
-    _write_if_changed(out, "assets/site.css", SITE_STYLE, result)
-    _write_if_changed(out, "assets/search.js", _search_script(), result)
-    _write_if_changed(out, "assets/search-data.js", _data_script(sessions_entries), result)
-    _write_if_changed(out, "index.html", _index_page(sessions_entries, name), result)
-    _write_if_changed(out, "members.html", _members_page(community, sessions_entries, name), result)
-    _write_if_changed(out, "community.html", _community_page(community, name), result)
-    _write_if_changed(out, "actions.html", _actions_page(sessions_entries, name), result)
+    shared = {
+        "assets/site.css": SITE_STYLE,
+        "assets/search.js": _search_script(),
+        "assets/search-data.js": _data_script(sessions_entries),
+        "index.html": _index_page(sessions_entries, name),
+        "members.html": _members_page(community, sessions_entries, name),
+        "community.html": _community_page(community, name),
+        "actions.html": _actions_page(sessions_entries, name),
+    }
+    result.written += [file for file, text in shared.items() if _write_if_changed(out, file, text)]
     state_text = json.dumps(
         {"format": SITE_FORMAT, "layout": layout, "sessions": entries},
         ensure_ascii=False,
