@@ -60,9 +60,7 @@ class ActionItemList(OptionList):
         # Not in the footer: the panel's heading names them, and with setup's own keys they
         # pushed ^q Quit off an 80-column footer. Help lists them.
         Binding("space", "review('done')", "Done", show=False, id="followthrough.done"),
-        Binding(
-            "f", "review('carried')", "Carry forward", show=False, id="followthrough.carry"
-        ),
+        Binding("f", "review('carried')", "Carry forward", show=False, id="followthrough.carry"),
         Binding("x", "review('dropped')", "Drop", show=False, id="followthrough.drop"),
     ]
 
