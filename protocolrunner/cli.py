@@ -460,7 +460,8 @@ def cmd_record_show(args: argparse.Namespace) -> int:
 
 def cmd_record_export(args: argparse.Namespace) -> int:
     from .core.atomic import write_atomic
-    from .core.export import digest_markdown, session_json, session_markdown, sessions_json
+    from .core.export_pdf import PdfFailed, PdfUnavailable
+    from .core.formats import FORMATS, digest_title, render_export
 
     record, index = _index(args)
     with index:
@@ -470,25 +471,55 @@ def cmd_record_export(args: argparse.Namespace) -> int:
             paths = [row.path for row in index.query(**_filters(args))]
     if not paths:
         raise CliError("no sessions to export")
+    binary = FORMATS[args.format].binary
+    to_file = bool(args.output and args.output != "-")
+    if binary and not to_file and sys.stdout.isatty():
+        raise CliError(f"a {FORMATS[args.format].name} is no text for a terminal: give -o FILE")
     sessions = [record.load_session(path) for path in paths]
-    if args.format == "json":
-        text = session_json(sessions[0]) if len(sessions) == 1 else sessions_json(sessions)
-    elif len(sessions) == 1:
-        text = session_markdown(sessions[0])
-    else:
-        try:
-            name = record.load_community().name
-        except FileProblems:
-            name = "Community record"
-        text = digest_markdown(sessions, f"{name}: {len(sessions)} sessions")
-    if args.output and args.output != "-":
+    try:
+        name = record.load_community().name
+    except FileProblems:
+        name = "Community record"
+    try:
+        out_text = render_export(args.format, sessions, digest_title(name, len(sessions)))
+    except (PdfUnavailable, PdfFailed) as exc:
+        raise CliError(str(exc)) from None
+    if to_file:
         out = Path(args.output).expanduser()
-        write_atomic(out, text)  # a file gets the export as it is
+        write_atomic(out, out_text)  # a file gets the export as it is
         _warn(f"Wrote {len(sessions)} session(s) to {out}")
+    elif isinstance(out_text, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(out_text)
     elif args.format == "json":
-        _write(_json_safe(text))
+        _write(_json_safe(out_text))
     else:
-        _write(text)
+        _write(out_text)
+    return 0
+
+
+def cmd_record_publish(args: argparse.Namespace) -> int:
+    from .core.publish import PublishError, publish
+
+    record = _open_record(args)
+    out = Path(args.out).expanduser()
+
+    def tell(done: int, total: int) -> None:
+        if done == 0 and total >= 1000:
+            _warn(f"Reading {total:,} session files…")
+
+    try:
+        result = publish(record, out, progress=tell)
+    except PublishError as exc:
+        raise CliError(str(exc)) from None
+    for problem in result.problems:
+        _warn(f"skipped: {problem}")
+    pages = sum(1 for name in result.written if name.endswith(".html"))
+    _say(
+        f"Published {result.sessions:,} session(s) to {out}: {pages:,} page(s) written, "
+        f"{len(result.removed):,} removed, {result.read:,} session file(s) read."
+    )
+    _say(f"Open {out / 'index.html'} in a web browser, or copy the folder to any web host.")
     return 0
 
 
@@ -660,7 +691,11 @@ def _run_app(
     browse_record: bool = False,
     preview: Path | None = None,
 ) -> int:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    from .ui.served import is_served
+
+    # Served by textual-serve, the app talks to a browser over pipes, through Textual's web
+    # driver: no terminal is needed there.
+    if not is_served() and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CliError(
             "the app needs a terminal; for scripts use 'protocolrunner list', 'show' or 'record'",
             status=2,
@@ -728,6 +763,61 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_record_browse(args: argparse.Namespace) -> int:
     return _run_app(args, browse_record=True)
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def serve_command(args: argparse.Namespace) -> str:
+    """The command textual-serve runs for each browser: this protocolrunner on the record
+    browser, with the same record and protocol folders."""
+    import shlex
+
+    argv = [sys.executable, "-m", "protocolrunner", "--record", str(_record_dir(args))]
+    for folder in args.protocols:
+        argv += ["--protocols", str(Path(folder).expanduser().resolve())]
+    return shlex.join([*argv, "record", "browse"])
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .core.readonly import READ_ONLY_ENV
+
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise CliError(
+            'serving the app needs textual-serve: pip install "protocolrunner[serve]"'
+        ) from None
+    if args.host not in LOOPBACK and not args.open_to_network:
+        raise CliError(
+            f"--host {args.host} lets other computers in, and textual-serve has no login: "
+            "add --open-to-network if that is what you want",
+            status=2,
+        )
+    _open_record(args)  # a missing record is told here, once, not in every browser tab
+    if args.host not in LOOPBACK:
+        _warn(
+            f"warning: anyone who can reach {args.host}:{args.port} gets the app, with no "
+            "login" + (" and may change the record" if args.facilitate else "")
+        )
+    if args.facilitate:
+        os.environ.pop(READ_ONLY_ENV, None)
+    else:
+        os.environ[READ_ONLY_ENV] = "1"  # the apps it starts inherit it
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    _say(
+        f"Serving the record {'to facilitate' if args.facilitate else 'for reading'} at "
+        f"http://{host}:{args.port} (ctrl+c stops)"
+    )
+    sys.stdout.flush()
+    Server(
+        serve_command(args),
+        host=args.host,
+        port=args.port,
+        title="protocolrunner",
+        public_url=f"http://{host}:{args.port}",
+    ).serve()
+    return 0
 
 
 # -- parser -------------------------------------------------------------------------------------
@@ -835,6 +925,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="random seed (1; from 0 to 1,000,000)",
     )
 
+    sub = command("serve", cmd_serve, "open the app in a web browser (starts at the record)")
+    sub.add_argument(
+        "--host", default="127.0.0.1", metavar="ADDR", help="address (127.0.0.1: this computer)"
+    )
+    sub.add_argument(
+        "--port", type=_whole(1, 65_535), default=8000, metavar="N", help="port (8000)"
+    )
+    sub.add_argument(
+        "--open-to-network",
+        action="store_true",
+        help="allow an address other computers reach (there is no login)",
+    )
+    sub.add_argument(
+        "--facilitate",
+        action="store_true",
+        help="allow running meetings and changing the record (default: read only)",
+    )
+
     record = commands.add_parser(
         "record", help="the community record: list, search, show, export sessions"
     )
@@ -896,6 +1004,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="make the record a git repository shared with URL (once per computer)",
     )
 
+    sub = record_command(
+        "publish", cmd_record_publish, "write the record as a website to read in any browser"
+    )
+    sub.add_argument(
+        "out", type=_given, metavar="OUT", help="a new folder, or one published before (updated)"
+    )
+
     sub = record_command("actions", cmd_record_actions, "the action items and their state")
     sub.add_argument("--open", action="store_true", help="only those still open or carried")
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -918,12 +1033,19 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name", type=_given, metavar="NAME", help="the member's name")
     add.add_argument("--note", metavar="TEXT", help="e.g. 'Grade 7 maths'")
 
-    sub = record_command("export", cmd_record_export, "export sessions to Markdown or JSON")
+    sub = record_command(
+        "export", cmd_record_export, "export sessions to Markdown, JSON, HTML or PDF"
+    )
     sub.add_argument(
         "sessions", type=_given, nargs="*", metavar="SESSION", help="ids or files (default: all)"
     )
     filters(sub)
-    sub.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
+    sub.add_argument(
+        "--format",
+        choices=("md", "json", "html", "pdf"),
+        default="md",
+        help="md (default), json, html or pdf (pdf needs: pip install 'protocolrunner[pdf]')",
+    )
     sub.add_argument(
         "-o", "--output", type=_given, metavar="FILE", help="write to FILE instead of stdout"
     )

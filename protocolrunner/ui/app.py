@@ -75,6 +75,13 @@ class ProtocolRunnerApp(App[None]):
         thread after the first frame (the command line). ``start_with`` opens setup for a
         protocol (an entry, or an id or path to resolve in the library); ``preview`` shows one
         protocol file instead of home, and reloads it when it changes."""
+        from .served import PALETTE_KEY, is_served
+
+        self.served = is_served()
+        """Run by textual-serve for a web browser: keys the browser keeps have alternatives."""
+        if self.served:
+            # Per app, before Textual binds it: the footer shows the palette's key from here.
+            setattr(self, "COMMAND_PALETTE_BINDING", PALETTE_KEY)  # noqa: B010
         super().__init__()
         if (context is None) == (load is None):
             raise ValueError("give either a context or a function that loads one")
@@ -98,7 +105,16 @@ class ProtocolRunnerApp(App[None]):
             raise RuntimeError("the record and library are still loading")
         return self._loaded_context
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the record is open for reading only (served without --facilitate)."""
+        return bool(getattr(self._loaded_context and self._loaded_context.record, "read_only", 0))
+
     def on_mount(self) -> None:
+        if self.served:
+            from .served import SERVED_KEYMAP
+
+            self.update_keymap(SERVED_KEYMAP)
         self.register_theme(PROJECTOR_THEME)
         self.theme = DEFAULT_THEME
         if self._loaded_context is not None:
@@ -190,6 +206,8 @@ class ProtocolRunnerApp(App[None]):
     def open_setup(self, entry: LibraryEntry) -> None:
         from .screens.setup import SetupScreen
 
+        if self.read_only:
+            return
         self.push_screen(SetupScreen(entry))
 
     def start_session(self, session: Session, protocol_sha256: str = "") -> None:
@@ -261,6 +279,10 @@ class ProtocolRunnerApp(App[None]):
     def go_home(self) -> None:
         from .screens.home import HomeScreen
 
+        if self.read_only:
+            # Served for reading: home runs meetings, so the record browser is as far as it goes.
+            self.notify("This record is open for reading only.", markup=False)
+            return
         if self.preview is not None:
             from .screens.preview import PreviewScreen
 
@@ -366,6 +388,9 @@ class ProtocolRunnerApp(App[None]):
     def action_sync_record(self) -> None:
         """Sync the record through git (``record sync``) in a thread; say how it went."""
         if self._loaded_context is None:
+            return
+        if self.read_only:
+            self.notify("This record is open for reading only: not synced.", markup=False)
             return
         self.notify("Syncing the record…", timeout=3)
         self.run_worker(self._sync, thread=True, exclusive=True, group="sync", name="sync")

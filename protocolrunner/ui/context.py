@@ -14,6 +14,7 @@ from ..core.library import Library, default_sources, load_library
 from ..core.models import Community
 from ..core.paths import APP_NAME
 from ..core.problems import FileProblems, Problem
+from ..core.readonly import ReadOnlyRecord, read_only_requested
 from ..core.record import Record
 
 
@@ -47,7 +48,10 @@ def build_context(
     create_record: bool = True,
 ) -> AppContext:
     """Open (or on first use create) the record and load the library and the journal."""
-    record = Record.open(record_dir, create=create_record)
+    if read_only_requested():
+        record: Record = ReadOnlyRecord.open(record_dir, create=False)
+    else:
+        record = Record.open(record_dir, create=create_record)
     library = load_library(default_sources(record.root, extra_protocols))
     problems = list(library.problems)
     try:

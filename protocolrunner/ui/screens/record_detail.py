@@ -1,4 +1,4 @@
-"""One session of the record, for reading: export it to Markdown or JSON, or copy it."""
+"""One session of the record, for reading: export it (Markdown, JSON, HTML, PDF), or copy it."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from ...core.atomic import write_atomic
-from ...core.export import session_json, session_markdown
+from ...core.export import session_markdown
 from ...core.models import SessionRecord
 from ...core.text import visible
 from ..app import ProtocolRunnerApp
+from ..exporting import export_sessions
 from ..widgets.session_view import SessionView
 
 
@@ -42,6 +42,22 @@ class RecordDetailScreen(Screen):
             id="record-detail.export-json",
         ),
         Binding(
+            "h",
+            "export('html')",
+            "HTML",
+            tooltip="Write this session as a web page",
+            id="record-detail.export-html",
+            show=False,
+        ),
+        Binding(
+            "p",
+            "export('pdf')",
+            "PDF",
+            tooltip="Write this session as a PDF",
+            id="record-detail.export-pdf",
+            show=False,
+        ),
+        Binding(
             "c",
             "copy",
             "Copy",
@@ -54,6 +70,8 @@ class RecordDetailScreen(Screen):
         "back": "",  # Escape is enough; the palette offers where to go instead
         "export('md')": "Export Markdown",
         "export('json')": "Export JSON",
+        "export('html')": "Export HTML",
+        "export('pdf')": "Export PDF",
         "copy": "Copy Markdown",
     }
 
@@ -73,21 +91,8 @@ class RecordDetailScreen(Screen):
         self.sub_title = visible(f"{self.record.started:%Y-%m-%d} · {self.record.id}")
         self.query_one(SessionView).focus()
 
-    def export_path(self, suffix: str) -> Path:
-        return self.app.context.export_dir / self.path.with_suffix(f".{suffix}").name
-
     def action_export(self, kind: str) -> None:
-        text = session_json(self.record) if kind == "json" else session_markdown(self.record)
-        path = self.export_path("json" if kind == "json" else "md")
-        try:
-            write_atomic(path, text)
-        except OSError as exc:
-            self.notify(
-                visible(f"Could not export: {exc}"), severity="error", markup=False, timeout=10
-            )
-            return
-        what = "JSON" if kind == "json" else "Markdown"
-        self.notify(visible(str(path)), title=f"Exported as {what}", markup=False)
+        export_sessions(self.app, self.app.context.export_dir, kind, [self.record], self.path.stem)
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(session_markdown(self.record))

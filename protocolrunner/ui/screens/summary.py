@@ -16,11 +16,11 @@ from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Stat
 from ...core.atomic import write_atomic
 from ...core.describe import format_duration
 from ...core.engine import Session
-from ...core.export import session_markdown
 from ...core.outcome import outcome_label
 from ...core.record import RecordError, session_file_name, session_record, session_toml
 from ...core.text import visible
 from ..app import ProtocolRunnerApp
+from ..exporting import export_sessions
 from ..footer import SteadyFooterScreen
 from ..widgets.editors import SafeInput, SafeTextArea
 from ..widgets.notes import NotesPanel
@@ -101,6 +101,24 @@ class SummaryScreen(SteadyFooterScreen):
             tooltip="Write this session as Markdown to the export folder",
         ),
         Binding(
+            "f3",
+            "export('html')",
+            "Export HTML",
+            id="summary.export-html",
+            priority=True,
+            show=False,
+            tooltip="Write this session as a web page to the export folder",
+        ),
+        Binding(
+            "f4",
+            "export('pdf')",
+            "Export PDF",
+            id="summary.export-pdf",
+            priority=True,
+            show=False,
+            tooltip="Write this session as a PDF to the export folder",
+        ),
+        Binding(
             "ctrl+w",
             "home",
             "Home",
@@ -119,7 +137,13 @@ class SummaryScreen(SteadyFooterScreen):
     ]
 
     # The palette's names for these bindings (see RunScreen.COMMAND_NAMES).
-    COMMAND_NAMES = {"save": "Save to record", "export": "Export Markdown", "home": "Back home"}
+    COMMAND_NAMES = {
+        "save": "Save to record",
+        "export": "Export Markdown",
+        "export('html')": "Export HTML",
+        "export('pdf')": "Export PDF",
+        "home": "Back home",
+    }
 
     def __init__(self, session: Session, protocol_sha256: str = "") -> None:
         super().__init__()
@@ -241,19 +265,14 @@ class SummaryScreen(SteadyFooterScreen):
         )
         self.notify(visible(f"Saved to {self.saved_path}"), markup=False)
 
-    def action_export(self) -> None:
+    def action_export(self, kind: str = "md") -> None:
         saved = session_record(self.session, self.protocol_sha256)
-        folder = self.app.context.export_dir
-        path = folder / session_file_name(saved).replace(".toml", ".md")
-        try:
-            write_atomic(path, session_markdown(saved))
-        except OSError as exc:
-            self.notify(visible(f"Could not export: {exc}"), severity="error", markup=False)
-            return
-        self.query_one("#saved-path", Static).update(
-            Content.assemble(("Exported to ", "bold $success"), visible(str(path)))
-        )
-        self.notify(visible(f"Exported to {path}"), markup=False)
+        stem = session_file_name(saved).removesuffix(".toml")
+        path = export_sessions(self.app, self.app.context.export_dir, kind, [saved], stem)
+        if path is not None:
+            self.query_one("#saved-path", Static).update(
+                Content.assemble(("Exported to ", "bold $success"), visible(str(path)))
+            )
 
     def action_home(self) -> None:
         if not self.unsaved:

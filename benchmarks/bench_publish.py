@@ -1,0 +1,163 @@
+"""How long ``record publish`` takes, and how fast the published site's search answers.
+
+Run from the repository: ``.venv/bin/python benchmarks/bench_publish.py [--sessions N]``
+(10,000 by default; writing the demo record first takes about half a minute).
+
+Timed, against floors measured in the same run:
+(a) the first publish into an empty folder, beside reading every session file the plain way
+    (``Record.load_sessions``, one process): targets 30 s at 10,000 sessions;
+(b) publishing again with nothing changed, and after one session's note changed, beside
+    listing and stat-ing every session file: target 2 s;
+(c) search in the page, in headless Chromium (skipped, saying so, where it is not installed):
+    each query the median of 7 runs, measured in the page (``performance.now()`` around the
+    search, its rendering and a forced layout), beside a bare loop of one ``indexOf`` over the
+    same data: target 50 ms.
+
+It prints numbers only; nothing here asserts on timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from protocolrunner.core.demo import write_demo  # noqa: E402
+from protocolrunner.core.library import default_sources, load_library  # noqa: E402
+from protocolrunner.core.publish import publish  # noqa: E402
+from protocolrunner.core.record import Record, session_toml  # noqa: E402
+
+QUERIES = [
+    ("a rare word", "quokkaphilia"),
+    ("a common word", "students"),
+    ("two words", "quiet students"),
+    ("a prefix as typed", "stud"),
+    ("no match", "zzzzzz"),
+]
+SEARCH = """
+const [text, protocol] = arguments;
+document.getElementById("q").value = text;
+document.getElementById("protocol").value = protocol;
+const started = performance.now();
+window.PROTOCOLRUNNER_SEARCH();
+document.body.offsetHeight;  // layout of the results, as the reader sees them
+return performance.now() - started;
+"""
+FLOOR = """
+const word = " " + arguments[0];
+const data = window.PROTOCOLRUNNER_SESSIONS;
+const started = performance.now();
+let found = 0;
+for (let i = 0; i < data.length; i++) { if (data[i][8].indexOf(word) >= 0) { found++; } }
+return performance.now() - started;
+"""
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def ratio(value: float, floor: float) -> str:
+    return f"{value / floor:.1f}x" if floor > 0 else "n/a"
+
+
+def change_one(record: Record, word: str, place: int) -> None:
+    """Write ``word`` into the first note of the session at ``place`` (newest first)."""
+    path, session = record.load_sessions().sessions[place]
+    steps = list(session.steps)
+    i = next(n for n, s in enumerate(steps) if s.notes)
+    note = steps[i].notes[0].model_copy(update={"text": f"A {word} came to the lesson."})
+    steps[i] = steps[i].model_copy(update={"notes": [note, *steps[i].notes[1:]]})
+    path.write_text(session_toml(session.model_copy(update={"steps": steps})), "utf-8")
+
+
+def stat_all(record: Record) -> None:
+    for path in record.session_files():
+        path.stat()
+
+
+def search_in_browser(out: Path) -> None:
+    try:
+        from browser import chrome
+    except ImportError:
+        print("(c) search in the page: skipped (selenium is not installed)")
+        return
+    import pytest
+
+    try:
+        with chrome() as browser:
+            started = time.perf_counter()
+            browser.get((out / "index.html").as_uri())
+            loaded = time.perf_counter() - started
+            print(f"(c) index.html opened from file:// in {loaded * 1000:.0f} ms (load event)")
+            floor = statistics.median(browser.execute_script(FLOOR, "students") for _ in range(7))
+            print(f"    floor: one indexOf over every session: {floor:.1f} ms")
+            for name, text in QUERIES:
+                for protocol in ("", "consultancy"):
+                    runs = [browser.execute_script(SEARCH, text, protocol) for _ in range(7)]
+                    shown = browser.find_element("id", "count").text
+                    label = f"{name} '{text}'" + (" + protocol filter" if protocol else "")
+                    median = statistics.median(runs)
+                    print(
+                        f"    {label:<48} {median:6.1f} ms  ({ratio(median, floor)} the floor; "
+                        f"target 50 ms)  {shown}"
+                    )
+    except pytest.skip.Exception as exc:
+        print(f"(c) search in the page: skipped ({exc.msg})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-publish-") as folder:
+        base = Path(folder)
+        for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+            os.environ[var] = str(base / var.lower())
+        print(f"{os.cpu_count()} cores; {args.sessions:,} sessions")
+        took = timed(
+            lambda: write_demo(
+                base / "record", load_library(default_sources()), sessions=args.sessions
+            )
+        )
+        record = Record(base / "record")
+        change_one(record, "quokkaphilia", args.sessions // 2)
+        print(f"(demo record written in {took:.1f} s)")
+
+        floor = timed(lambda: record.load_sessions())
+        out = base / "site"
+        first = timed(lambda: publish(record, out))
+        print(
+            f"(a) first publish: {first:.1f} s  (floor, reading every file in one process: "
+            f"{floor:.1f} s; {ratio(first, floor)}; target 30 s)"
+        )
+        size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        print(f"    site: {size / 1e6:.0f} MB in {sum(1 for _ in out.rglob('*.html')):,} pages")
+
+        stat_floor = statistics.median(timed(lambda: stat_all(record)) for _ in range(3))
+        again = statistics.median(timed(lambda: publish(record, out)) for _ in range(3))
+        change_one(record, "wombat", 1)
+        one = timed(lambda: publish(record, out))
+        print(
+            f"(b) publish again, nothing changed: {again:.2f} s; one session changed: {one:.2f} s"
+            f"  (floor, stat every session file: {stat_floor:.2f} s; {ratio(one, stat_floor)};"
+            " target 2 s)"
+        )
+        search_in_browser(out)
+        shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
