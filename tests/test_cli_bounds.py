@@ -138,7 +138,7 @@ def _int_options() -> list[tuple[tuple[str, ...], str]]:
 def test_every_whole_number_option_has_a_stated_range(capsys, tmp_path: Path) -> None:
     """A new integer option must get a range: 99999999999999999999 is refused, naming it."""
     options = _int_options()
-    assert {option for _, option in options} == {"--limit", "--sessions", "--seed"}
+    assert {option for _, option in options} == {"--limit", "--sessions", "--seed", "--port"}
     for words, option in options:
         folder = str(tmp_path / "d")  # never the current folder, even if a bound goes
         argv = [*words, *([folder] if words == ("demo",) else []), option, HUGE]
