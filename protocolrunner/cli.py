@@ -85,10 +85,25 @@ def _print_problems(problems: Sequence[Problem], stream: TextIO | None = None) -
 # -- shared loading ---------------------------------------------------------------------------
 
 
-def _record_dir(args: argparse.Namespace) -> Path:
-    from .core.paths import default_record_dir
+def _record_choice(args: argparse.Namespace):
+    """Which record, and who chose it: ``--record``, ``$PROTOCOLRUNNER_RECORD``, the settings
+    file's ``record``, or the default (``core.config.choose_record``). A broken ``record``
+    setting is said once on the error output."""
+    from .core.config import choose_record, read_config, record_setting_problems
 
-    return Path(args.record).expanduser() if args.record else default_record_dir()
+    choice = getattr(args, "_record_choice", None)
+    if choice is None:
+        config = None if args.record else read_config()
+        choice = choose_record(args.record, config)
+        if config is not None and choice.source in ("default", str(config.path)):
+            for problem in record_setting_problems(config):
+                _warn(f"{PROG}: settings: {problem}")
+        args._record_choice = choice
+    return choice
+
+
+def _record_dir(args: argparse.Namespace) -> Path:
+    return _record_choice(args).path
 
 
 def _library(args: argparse.Namespace, quiet: bool = False):
@@ -275,15 +290,14 @@ def _given(text: str) -> str:
 
 
 def _open_record(args: argparse.Namespace):
-    from .core.paths import RECORD_ENV
     from .core.record import Record, RecordError
 
-    root = _record_dir(args)
+    choice = _record_choice(args)
+    root = choice.path
     # Only the default location is created on first use: a mistyped --record should not
     # silently make an empty record somewhere.
-    chosen = bool(args.record or os.environ.get(RECORD_ENV))
     try:
-        return Record.open(root, create=not chosen)
+        return Record.open(root, create=not choice.chosen)
     except RecordError as exc:
         raise CliError(f"{exc}; create one with '{PROG} record init {root}'") from None
 
@@ -700,24 +714,43 @@ def _run_app(
             "the app needs a terminal; for scripts use 'protocolrunner list', 'show' or 'record'",
             status=2,
         )
+    from .core.config import (
+        choose_record,
+        choose_theme,
+        configured_theme,
+        read_config,
+        read_remembered,
+    )
     from .ui.app import ProtocolRunnerApp, StartupError
 
+    # The settings file is read now, for the first frame's theme; it is checked in full (with
+    # pydantic, which the first frame must not wait for) while the record loads.
+    config = read_config()
+    remembered = read_remembered()
+
     def load():  # runs in a thread while the app shows its first frame
-        from .core.paths import RECORD_ENV
         from .core.record import RecordError
+        from .core.settings import load_settings
         from .ui.context import build_context
 
+        settings = load_settings(config)
         if preview is not None:  # a rehearsal: nothing it does may touch the real record
             return build_context(
-                sandbox / "record", journal_dir=sandbox / "journal", export_dir=sandbox / "exports"
+                sandbox / "record",
+                journal_dir=sandbox / "journal",
+                export_dir=sandbox / "exports",
+                settings=settings,
+                remembered=remembered,
             )
 
-        chosen = bool(args.record or os.environ.get(RECORD_ENV))
+        choice = choose_record(args.record, config)
         try:
             return build_context(
-                _record_dir(args),
+                choice.path,
                 extra_protocols=[Path(p) for p in args.protocols],
-                create_record=not chosen,
+                create_record=not choice.chosen,
+                settings=settings,
+                remembered=remembered,
             )
         except RecordError as exc:
             raise StartupError(
@@ -731,7 +764,11 @@ def _run_app(
     import tempfile
 
     app = ProtocolRunnerApp(
-        load=load, start_with=protocol, browse_record=browse_record, preview=preview
+        load=load,
+        start_with=protocol,
+        browse_record=browse_record,
+        preview=preview,
+        theme=choose_theme(configured_theme(config), remembered),
     )
     # Only a preview needs a sandbox; it is gone with everything written in it when the app ends.
     with (
@@ -820,6 +857,126 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- settings ----------------------------------------------------------------------------------
+
+
+def _checked_settings():
+    """The settings file read and checked in full, its keys against the app's bindings: the
+    settings, every binding id, and every problem."""
+    from .core.settings import load_settings
+    from .ui.keymap import build_keymap, catalogue
+
+    loaded = load_settings()
+    cat = catalogue()
+    problems = [*loaded.problems, *build_keymap(loaded, cat).problems]
+    problems.sort(key=lambda p: (p.line, p.col))
+    return loaded, cat, problems
+
+
+def cmd_config_path(args: argparse.Namespace) -> int:
+    from .core.config import config_path
+
+    _say(str(config_path()))
+    return 0
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    from .core.settings import settings_toml
+
+    loaded, cat, problems = _checked_settings()
+    _print_problems(problems)
+    choice = _record_choice(args) if args.record else None
+    if choice is None:
+        from .core.config import choose_record
+
+        choice = choose_record(None, loaded.config)
+    _write(settings_toml(loaded, cat.infos, record_in_use=(choice.path, choice.told)))
+    return 1 if problems else 0
+
+
+def cmd_config_schema(args: argparse.Namespace) -> int:
+    from .core.settings import settings_schema_text
+    from .ui.keymap import catalogue
+
+    _write(settings_schema_text(catalogue().infos))
+    return 0
+
+
+def _editor() -> list[str]:
+    import shlex
+
+    chosen = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if chosen:
+        return shlex.split(chosen)
+    return ["notepad"] if os.name == "nt" else ["vi"]
+
+
+def cmd_config_edit(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from .core.atomic import write_atomic
+    from .core.config import SCHEMA_FILE_NAME, config_path
+    from .core.settings import settings_schema_text, settings_template
+    from .ui.keymap import catalogue
+
+    path = config_path()
+    infos = catalogue().infos
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() and not path.is_symlink():
+        try:
+            write_atomic(path, settings_template(infos), exclusive=True)
+            _say(f"Created {path}, every setting commented out")
+        except FileExistsError:
+            pass  # written meanwhile: edit that one
+    # The schema beside the file (its #:schema line), for editors that complete and check
+    # TOML; written each time, so it follows this version's settings and bindings.
+    write_atomic(path.parent / SCHEMA_FILE_NAME, settings_schema_text(infos))
+    command = [*_editor(), str(path)]
+    try:
+        status = subprocess.run(command, check=False).returncode
+    except OSError as exc:
+        raise CliError(
+            f"cannot start the editor '{command[0]}' ({exc.strerror or exc}); set $EDITOR, "
+            f"or edit {path} yourself"
+        ) from None
+    _, _, problems = _checked_settings()
+    _print_problems(problems)
+    if not problems:
+        _say(f"No problems in {path}")
+    return status or (1 if problems else 0)
+
+
+def _version_text(args: argparse.Namespace) -> str:
+    """The version, and where protocols, the record and the settings come from."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .core.config import read_config
+    from .core.paths import bundled_protocols_dir, user_protocols_dir
+
+    try:
+        textual = f", Textual {version('textual')}"
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        textual = ""
+    config = read_config()
+    choice = _record_choice(args)
+
+    def count(folder: Path) -> str:
+        found = len(list(folder.glob("*.toml"))) if folder.is_dir() else 0
+        return "none yet" if not found else f"{found} file{'s' * (found != 1)}"
+
+    lines = [
+        f"{PROG} {__version__} (Python {platform.python_version()}{textual})",
+        f"protocols: bundled  {bundled_protocols_dir()} ({count(bundled_protocols_dir())})",
+        f"           yours    {user_protocols_dir()} ({count(user_protocols_dir())})",
+        f"           record's {choice.path / 'protocols'} ({count(choice.path / 'protocols')})",
+        *(f"           --protocols {p}" for p in args.protocols),
+        f"record:    {choice.path} ({choice.told})",
+        f"settings:  {config.path}" + ("" if config.exists else " (none: the defaults)"),
+    ]
+    return "\n".join(lines)
+
+
 # -- parser -------------------------------------------------------------------------------------
 
 
@@ -850,7 +1007,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Run structured discussion protocols for a Community of Practice.",
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--version",
+        action="store_true",
+        help="the version, and where its protocols, record and settings come from",
+    )
     _common(parser, top=True)
     parser.set_defaults(handler=cmd_app)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
@@ -1033,6 +1194,26 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name", type=_given, metavar="NAME", help="the member's name")
     add.add_argument("--note", metavar="TEXT", help="e.g. 'Grade 7 maths'")
 
+    config = commands.add_parser("config", help="your settings: find, print or edit config.toml")
+
+    def config_help(_args: argparse.Namespace) -> int:
+        config.print_help()
+        return 0
+
+    config.set_defaults(handler=config_help)
+    config_commands = config.add_subparsers(
+        title="config commands", metavar="COMMAND", parser_class=_Parser
+    )
+    for name, handler, about in (
+        ("path", cmd_config_path, "print where the settings file is"),
+        ("show", cmd_config_show, "print the settings in force, defaults filled in"),
+        ("edit", cmd_config_edit, "open the settings in $EDITOR (made, commented, if missing)"),
+        ("schema", cmd_config_schema, "print the JSON Schema of the settings file"),
+    ):
+        sub = config_commands.add_parser(name, help=about, description=about)
+        _common(sub, top=False)
+        sub.set_defaults(handler=handler)
+
     sub = record_command(
         "export", cmd_record_export, "export sessions to Markdown, JSON, HTML or PDF"
     )
@@ -1057,6 +1238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.protocols = [*args.protocols, *getattr(args, "more_protocols", [])]
     try:
+        if args.version:
+            _say(_version_text(args))
+            return 0
         return args.handler(args)
     except FileProblems as exc:
         _print_problems(exc.problems)

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import SYSTEM_CLOCK, Clock
 from .outcome import Outcome
-from .protocol import FACILITATOR_ROLE, Protocol, SetupField, Step, lead_question
+from .protocol import (
+    DEFAULT_WARNING,
+    FACILITATOR_ROLE,
+    Protocol,
+    SetupField,
+    Step,
+    WarningRule,
+    lead_question,
+)
 from .roles import check_assignment
 
 if TYPE_CHECKING:
@@ -324,6 +332,9 @@ class Session:
         self._protocol_dump: dict[str, Any] | None = None
         self.revision = 0
         """Bumped on every change, so a journal knows when there is something new to save."""
+        self.warning: WarningRule = DEFAULT_WARNING
+        """When the countdown warns in steps whose author set no time: the facilitator's
+        setting, not part of the session (a resumed session takes the facilitator's again)."""
 
     # -- queries -------------------------------------------------------------------------------
     @property
@@ -347,10 +358,10 @@ class Session:
         run = self.current
         turn = run.current_turn
         if turn is not None:
-            return run.step.warn_for(turn.budget, run.scale)
+            return run.step.warn_for(turn.budget, run.scale, self.warning)
         if run.step.turns is not None:  # nobody takes turns: the step as a whole
-            return run.step.warn_for(run.budget, run.scale)
-        return run.step.warn_for(run.budget, run.planned / run.step.seconds)
+            return run.step.warn_for(run.budget, run.scale, self.warning)
+        return run.step.warn_for(run.budget, run.planned / run.step.seconds, self.warning)
 
     @property
     def running(self) -> bool:

@@ -35,6 +35,11 @@ def default_record_dir() -> Path:
     chosen = os.environ.get(RECORD_ENV)
     if chosen:
         return Path(chosen).expanduser()
+    return data_record_dir()
+
+
+def data_record_dir() -> Path:
+    """The record when nobody chose one: ``<data dir>/protocolrunner/record``."""
     return platformdirs.user_data_path(APP_NAME) / "record"
 
 

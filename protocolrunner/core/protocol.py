@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -40,6 +41,24 @@ WARN_LEAST = 10
 """...but at least this many seconds (or half of a shorter step)..."""
 WARN_MOST = 60
 """...and at most this many."""
+
+
+@dataclass(frozen=True)
+class WarningRule:
+    """When the countdown warns in a step whose author set no ``warn_seconds``: the last
+    ``percent`` of the step or turn, at least ``least`` seconds (yet never more than half of
+    it) and at most ``most``. A facilitator can set it in their settings."""
+
+    percent: int = 100 // WARN_SHARE
+    least: int = WARN_LEAST
+    most: int = WARN_MOST
+
+    def seconds(self, length: int) -> int:
+        """Seconds remaining when the warning starts, in a step or turn of ``length``."""
+        return max(min(self.most, length * self.percent // 100), min(self.least, length // 2))
+
+
+DEFAULT_WARNING = WarningRule()
 
 FACILITATOR_ROLE = "facilitator"
 """The id of the role that keeps time: its holders are shown apart in every step."""
@@ -290,7 +309,9 @@ class Step(_Model):
         """Seconds remaining when the warning starts, in the step as written."""
         return self.warn_for(self.seconds)
 
-    def warn_for(self, seconds: int, scale: float = 1.0) -> int:
+    def warn_for(
+        self, seconds: int, scale: float = 1.0, rule: WarningRule = DEFAULT_WARNING
+    ) -> int:
         """Seconds remaining when the warning starts, in a step or turn that runs ``seconds``.
 
         ``scale`` is how the step was fitted at setup (its planned time over its written
@@ -301,9 +322,9 @@ class Step(_Model):
             warn = round(self.warn_seconds * min(1.0, scale))
             if warn < seconds:
                 return warn
-        # A fifth of the step, clamped: a long step needs no more than a minute's notice, and a
+        # A share of the step, clamped: a long step needs no more than a minute's notice, and a
         # short one at least a few seconds, yet never more than half of it.
-        return max(min(WARN_MOST, seconds // WARN_SHARE), min(WARN_LEAST, seconds // 2))
+        return rule.seconds(seconds)
 
 
 class Protocol(_Model):

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 
+from ..core.config import DEFAULT_THEME, THEMES
 from ..core.text import visible
 from .dialogs.confirm import ConfirmDialog
 from .dialogs.help import HelpDialog
@@ -44,7 +45,15 @@ PROJECTOR_THEME = Theme(
     dark=True,
 )
 
-DEFAULT_THEME = "textual-dark"
+THEME_COMMANDS = {
+    "dark": ("Theme: dark", "Light text on a dark background"),
+    "light": ("Theme: light", "Dark text on a light background"),
+    "projector": (
+        "Theme: projector (high contrast)",
+        "Black and white with strong colours, for a washed-out projector",
+    ),
+}
+"""The themes the palette offers, by their name in the settings (``core.config.THEMES``)."""
 
 
 class StartupError(Exception):
@@ -70,11 +79,13 @@ class ProtocolRunnerApp(App[None]):
         start_with: LibraryEntry | str | None = None,
         browse_record: bool = False,
         preview: Path | None = None,
+        theme: str = DEFAULT_THEME,
     ) -> None:
         """Give the ``context`` ready-made (tests), or a ``load`` function to build it in a
         thread after the first frame (the command line). ``start_with`` opens setup for a
         protocol (an entry, or an id or path to resolve in the library); ``preview`` shows one
-        protocol file instead of home, and reloads it when it changes."""
+        protocol file instead of home, and reloads it when it changes. ``theme`` (a name
+        of ``core.config.THEMES``) is the first frame's, until the settings are read."""
         from .served import PALETTE_KEY, is_served
 
         self.served = is_served()
@@ -93,6 +104,10 @@ class ProtocolRunnerApp(App[None]):
         self.startup_error: str | None = None
         """Why the app could not start, if it could not; the command line prints it."""
         self.animation_level = "none"
+        self.main_theme = theme if theme in THEMES else DEFAULT_THEME
+        """The theme outside projector mode, by its settings name."""
+        self.keymap: dict[str, str] = {}
+        """The keymap in force (``set_keymap``), which help reads to show remapped keys."""
 
     @property
     def ready(self) -> bool:
@@ -114,9 +129,10 @@ class ProtocolRunnerApp(App[None]):
         if self.served:
             from .served import SERVED_KEYMAP
 
-            self.update_keymap(SERVED_KEYMAP)
+            self.keymap = dict(SERVED_KEYMAP)
+            self.set_keymap(self.keymap)
         self.register_theme(PROJECTOR_THEME)
-        self.theme = DEFAULT_THEME
+        self.theme = THEMES[self.main_theme]
         if self._loaded_context is not None:
             self._open(self._loaded_context)
             return
@@ -162,6 +178,7 @@ class ProtocolRunnerApp(App[None]):
         from .screens.home import HomeScreen
 
         self._loaded_context = context
+        self.apply_settings()
         self.show_community_name()
         if self.preview is not None:
             from .screens.preview import PreviewScreen
@@ -190,6 +207,14 @@ class ProtocolRunnerApp(App[None]):
         for problem in context.problems:
             self.notify(
                 visible(str(problem)), title="Skipped a file", severity="warning", markup=False
+            )
+        for problem in context.setting_problems:
+            self.notify(
+                visible(str(problem)),
+                title="Settings: ignored",
+                severity="warning",
+                markup=False,
+                timeout=20,
             )
         if start is not None:
             self.open_setup(start)
@@ -318,15 +343,54 @@ class ProtocolRunnerApp(App[None]):
         context = self.context
         self.sub_title = visible(context.community.name.strip() or context.record.root.name)
 
+    def apply_settings(self) -> None:
+        """The facilitator's theme and keys, from the settings (and the palette's last
+        choice)."""
+        context = self.context
+        self.main_theme = context.theme
+        self.theme = THEMES[self.main_theme]
+        if context.keymap:
+            # The facilitator's keys over those a browser needs when served.
+            self.keymap = {**self.keymap, **context.keymap}
+            self.set_keymap(self.keymap)
+
     def set_projector_theme(self, on: bool) -> None:
-        self.theme = "projector" if on else DEFAULT_THEME
+        if on:
+            self.theme = THEMES[self.context.settings.settings.projector.theme]
+        else:
+            self.theme = THEMES[self.main_theme]
+
+    def pick_theme(self, name: str) -> None:
+        """Use the theme ``name`` from now on (the palette's choice), and remember it."""
+        from ..core.config import Remembered, remember_theme
+
+        self.main_theme = name
+        self.theme = THEMES[name]
+        if self._loaded_context is None:
+            return
+        context = self.context
+        try:
+            remember_theme(name, context.configured_theme)
+        except OSError as exc:
+            self.notify(
+                visible(f"Could not remember the theme: {exc}"), severity="warning", markup=False
+            )
+            return
+        context.remembered = Remembered(name, context.configured_theme)
 
     # -- actions -------------------------------------------------------------------------------
+    def _meeting_screen(self) -> Screen:
+        """The screen under any dialogs (help, the blank screen): the meeting is still on."""
+        return next(
+            (s for s in reversed(self.screen_stack) if not isinstance(s, ModalScreen)),
+            self.screen,
+        )
+
     def _session_in_progress(self) -> Session | None:
         from .screens.run import RunScreen
         from .screens.summary import SummaryScreen
 
-        screen = self.screen
+        screen = self._meeting_screen()
         session = getattr(screen, "session", None)
         if isinstance(screen, RunScreen):
             return session
@@ -342,9 +406,11 @@ class ProtocolRunnerApp(App[None]):
         if isinstance(self.screen, ConfirmDialog):
             return
 
+        meeting = self._meeting_screen()
+
         def done(yes: bool | None) -> None:
             if yes:
-                sha = getattr(self.screen, "protocol_sha256", "")
+                sha = getattr(meeting, "protocol_sha256", "")
                 if session.running:
                     session.pause()
                 self.save_journal(session, sha, force=True)
@@ -442,7 +508,11 @@ class ProtocolRunnerApp(App[None]):
         from .screens.home import HomeScreen
         from .screens.run import RunScreen
 
-        yield from super().get_system_commands(screen)
+        # Textual's own theme picker offers a score of themes; these three are the app's.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Theme")
+        for name, (title, help_text) in THEME_COMMANDS.items():
+            if name != self.main_theme:
+                yield SystemCommand(title, help_text, partial(self.pick_theme, name))
         if self._loaded_context is None:
             return  # still loading: nothing to act on yet
         if hasattr(screen, "COMMAND_NAMES"):

@@ -23,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ...core.text import visible
+from ..keymap import effective
 
 OWN_PACKAGE = __name__.split(".")[0]
 ON_SCREEN = "On this screen"
@@ -151,19 +152,25 @@ def key_groups(app: App, screen: Screen) -> list[KeyGroup]:
         # The key itself, not a footer's short form: help has room to say ``ctrl+s`` as ``^s``.
         return app.get_key_display(Binding(binding.key, ""))
 
-    groups = [KeyGroup(ON_SCREEN, merge(screen, declared_bindings(screen), key_display))]
+    # The keys as the settings remapped them, as the footer shows them.
+    keymap: dict[str, str] = getattr(app, "keymap", {})
+
+    def declared(node: DOMNode) -> list[Binding]:
+        return list(effective(declared_bindings(node), keymap))
+
+    groups = [KeyGroup(ON_SCREEN, merge(screen, declared(screen), key_display))]
     seen: set[type] = set()
     for widget in screen.query("*"):
         if type(widget) in seen or not _shown(widget):
             continue
-        bindings = declared_bindings(widget)
+        bindings = declared(widget)
         if not bindings:
             continue
         seen.add(type(widget))
         focused = screen.focused is not None and type(screen.focused) is type(widget)
         lines = merge(widget, bindings, key_display)
         groups.append(KeyGroup(f"In {place_name(widget)}", lines, focused=focused))
-    everywhere = declared_bindings(app)
+    everywhere = declared(app)
     if app.ENABLE_COMMAND_PALETTE:
         everywhere.append(
             Binding(app.COMMAND_PALETTE_BINDING, "command_palette", "Command palette")

@@ -29,6 +29,7 @@ from ...core.outcome import Outcome, outcome_label
 from ...core.protocol import CaptureField
 from ...core.text import visible
 from ..app import ProtocolRunnerApp
+from ..dialogs.blank import BLANK_TOOLTIP, BlankScreen
 from ..footer import SteadyFooterScreen
 from ..widgets.countdown import Countdown
 from ..widgets.notes import NoteEditor, NotesPanel
@@ -169,8 +170,10 @@ class RunScreen(SteadyFooterScreen):
             show=False,
             tooltip="Go to the next step or turn (on the last step: end)",
         ),
+        # Not b: b and . are a clicker's blank-screen keys (below). Backspace goes back, as in
+        # slide shows.
         Binding(
-            "b",
+            "backspace",
             "previous_step",
             "Back",
             id="run.back-key",
@@ -249,6 +252,32 @@ class RunScreen(SteadyFooterScreen):
             show=False,
             tooltip="Leave the note box, so the letter keys act",
         ),
+        # A presentation clicker: forward and back send PageDown and PageUp. Priority, like the
+        # function keys, so a focused note box never takes them as a page move; they leave the
+        # note box too, so the clicker's blank button (below) then blanks rather than types.
+        Binding(
+            "pagedown",
+            "clicker_next",
+            "Next",
+            id="run.next-page",
+            priority=True,
+            show=False,
+            tooltip="Go to the next step or turn (on the last step: end)",
+        ),
+        Binding(
+            "pageup",
+            "clicker_back",
+            "Back",
+            id="run.back-page",
+            priority=True,
+            show=False,
+            tooltip="Go back to the previous step or turn",
+        ),
+        # A clicker's blank-screen button sends b or . (the keys slide shows use). Letters, so
+        # in a note box they type; Escape first, or the palette's "Blank the screen".
+        Binding(
+            "b,full_stop", "blank", "Blank", id="run.blank-key", show=False, tooltip=BLANK_TOOLTIP
+        ),
     ]
 
     # The command palette offers the screen's enabled bindings under these names (a key's
@@ -258,7 +287,9 @@ class RunScreen(SteadyFooterScreen):
         "resume": "Pause or resume",
         "toggle_pause": "Pause or resume",
         "next_step": "Next step",
+        "clicker_next": "Next step",
         "previous_step": "Previous step",
+        "clicker_back": "Previous step",
         "extend(60)": "Add a minute",
         "extend(-60)": "Take a minute off",
         "end_session": "End session",
@@ -267,6 +298,7 @@ class RunScreen(SteadyFooterScreen):
         "toggle_bell": "Bell on or off",
         "shuffle_turns": "Shuffle the turns",
         "leave_notes": "Leave the note box",
+        "blank": "Blank the screen",
     }
 
     def __init__(self, session: Session, protocol_sha256: str = "") -> None:
@@ -309,6 +341,9 @@ class RunScreen(SteadyFooterScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.session.warning = self.app.context.warning
+        if self.app.context.settings.settings.projector.start:
+            self.action_toggle_projector()
         if self.session.state is State.NOT_STARTED:
             self.session.start()
         elif self.session.display_remaining() <= 0:
@@ -495,8 +530,12 @@ class RunScreen(SteadyFooterScreen):
         title = self.session.current.step.title
         if self.app.context.bell:
             self.app.bell()
+        next_key, more_key = self.key_for("next_step"), self.key_for("extend(60)")
         self.notify(
-            visible(f"Time is up: {title}. Press n for the next step or + for another minute."),
+            visible(
+                f"Time is up: {title}. Press {next_key} for the next step or {more_key} for "
+                "another minute."
+            ),
             title="Time is up",
             severity="warning",
             markup=False,
@@ -634,6 +673,16 @@ class RunScreen(SteadyFooterScreen):
         self._forget_notices()
         self._changed(step_changed=True)
 
+    def action_clicker_next(self) -> None:
+        """A clicker's forward button: the next step or turn, out of the note box."""
+        self.action_leave_notes()
+        self.action_next_step()
+
+    def action_clicker_back(self) -> None:
+        """A clicker's back button: the previous step or turn, out of the note box."""
+        self.action_leave_notes()
+        self.action_previous_step()
+
     def action_shuffle_turns(self) -> None:
         s = self.session
         if not s.current.turns:
@@ -664,6 +713,31 @@ class RunScreen(SteadyFooterScreen):
         if projector and isinstance(self.focused, NoteEditor):
             self.set_focus(None)
         self.app.set_projector_theme(projector)
+
+    def key_for(self, action: str) -> str:
+        """The key that runs ``action`` now, as the footer shows it (a letter key if it has
+        one, as the room's facilitator is told): keys may be remapped in the settings."""
+        keys = [
+            active.binding
+            for active in self.active_bindings.values()
+            if active.binding.action == action and active.node is self
+        ]
+        keys.sort(key=lambda b: b.priority)
+        return self.app.get_key_display(keys[0]) if keys else action
+
+    def action_blank(self) -> None:
+        """Blank the screen and pause; coming back resumes only what the blank paused."""
+        paused_here = self.session.running
+        if paused_here:
+            self.session.pause()
+            self._changed()
+
+        def back(_: None) -> None:
+            if paused_here and not self.session.running:
+                self.session.resume()
+                self._changed()
+
+        self.app.push_screen(BlankScreen(), back)
 
     def action_toggle_bell(self) -> None:
         self.app.context.bell = not self.app.context.bell
