@@ -279,9 +279,17 @@ def test_schema_is_the_shipped_file_byte_for_byte(capsys):
     assert {"format", "id", "title", "summary", "roles", "steps"} <= set(schema["required"])
 
 
-def test_version(capsys):
-    code, out, err = exits(capsys, "--version")
-    assert (code, out, err) == (0, f"protocolrunner {__version__}\n", "")
+def test_version_says_where_protocols_record_and_settings_come_from(capsys, tmp_path):
+    code, out, err = run(capsys, "--version")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith(f"protocolrunner {__version__} (Python ")
+    assert f"bundled  {BUNDLED_DIR} (9 files)" in lines[1]
+    assert lines[-2].endswith("(the default, in the data folder)")
+    assert lines[-1].endswith("config.toml (none: the defaults)")
+
+    code, out, err = run(capsys, "--record", str(tmp_path), "--version")
+    assert f"record:    {tmp_path} (from --record)" in out.splitlines()
 
 
 @pytest.mark.parametrize(
