@@ -67,8 +67,8 @@ def test_each_wrong_key_is_reported_where_it_is_and_the_others_still_apply(tmp_p
         "\n".join(
             [
                 "#:schema ./config.schema.json",
-                'record = 5',  # a type
-                'bel = false',  # a typo
+                "record = 5",  # a type
+                "bel = false",  # a typo
                 'theme = "blue"',  # not a theme
                 "bell = false",  # right: kept
                 "[warning]",
@@ -94,8 +94,7 @@ def test_each_wrong_key_is_reported_where_it_is_and_the_others_still_apply(tmp_p
         '12:1: keys."run.next-key": should be one key name, like "pagedown", "f8", "n" or '
         "\"ctrl+n\" (got 'page down'); give several keys as a list; ignored: the binding keeps "
         "its own keys",
-        '13:1: keys."run.bell": needs at least one entry; ignored: the binding keeps its own '
-        "keys",
+        '13:1: keys."run.bell": needs at least one entry; ignored: the binding keeps its own keys',
     ]
     s = loaded.settings
     assert (s.bell, s.theme, s.record) == (False, "dark", None)
@@ -105,9 +104,7 @@ def test_each_wrong_key_is_reported_where_it_is_and_the_others_still_apply(tmp_p
 
 
 def test_a_rule_between_two_keys_ignores_their_table(tmp_path):
-    loaded, problems = settings_from(
-        tmp_path, "[warning]\nleast_seconds = 90\nmost_seconds = 30\n"
-    )
+    loaded, problems = settings_from(tmp_path, "[warning]\nleast_seconds = 90\nmost_seconds = 30\n")
     assert problems == [
         "1:1: warning: least_seconds (90) must not be more than most_seconds (30); "
         "ignored: the whole table takes its defaults"
@@ -142,8 +139,11 @@ def test_a_folder_or_a_fifo_in_its_place_is_a_problem_not_a_hang(tmp_path):
     assert problem.message.startswith("is a named pipe (FIFO), not a regular file")
 
 
-def test_a_file_of_comments_only_is_the_defaults(tmp_path):
-    loaded, problems = settings_from(tmp_path, "# nothing set yet\n")
+@pytest.mark.parametrize(
+    "text", ["# nothing set yet\n", "", " \n"], ids=["comments", "empty", "blank"]
+)
+def test_a_file_of_comments_only_or_nothing_is_the_defaults(tmp_path, text):
+    loaded, problems = settings_from(tmp_path, text)
     assert (loaded.settings, problems) == (Settings(), [])
 
 
@@ -154,8 +154,20 @@ VALUES = st.one_of(
     st.lists(st.text(max_size=8), max_size=3),
 )
 KEYS = st.sampled_from(
-    ["record", "bell", "theme", "warning", "projector", "keys", "percent", "least_seconds",
-     "most_seconds", "start", "run.next", "colour"]
+    [
+        "record",
+        "bell",
+        "theme",
+        "warning",
+        "projector",
+        "keys",
+        "percent",
+        "least_seconds",
+        "most_seconds",
+        "start",
+        "run.next",
+        "colour",
+    ]
 )
 DOCUMENTS = st.recursive(
     st.dictionaries(KEYS, VALUES, max_size=6),

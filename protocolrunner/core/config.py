@@ -72,6 +72,8 @@ def read_config(path: Path | None = None) -> ConfigText:
     try:
         data, text = read_toml(path, max_bytes=MAX_CONFIG_BYTES)
     except FileProblems as exc:
+        if [p.message for p in exc.problems] == ["is empty"]:
+            return ConfigText(path, exists=True)  # made with touch: nothing set yet
         return ConfigText(path, exists=True, problems=[_ignored(p) for p in exc.problems])
     except OSError as exc:  # pragma: no cover - read_toml turns these into problems
         return ConfigText(path, exists=True, problems=[Problem(str(path), str(exc))])

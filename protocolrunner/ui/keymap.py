@@ -218,9 +218,10 @@ def build_keymap(loaded: LoadedSettings, cat: Catalogue | None = None) -> Keymap
         wrong = [(i, message) for i, message in bad if message]
         if wrong:
             i, message = wrong[0]
+            written = loaded.config.data.get("keys", {}).get(binding_id)
             result.problems.append(
                 loaded.problem(
-                    ("keys", binding_id, i),
+                    ("keys", binding_id) if isinstance(written, str) else ("keys", binding_id, i),
                     f"{message}; ignored: the binding keeps its own keys",
                 )
             )
