@@ -64,3 +64,21 @@ def test_wheel_carries_the_bundled_protocols_and_lists_them_from_elsewhere(tmp_p
         if row["id"] in IDS:
             assert row["source"] == "bundled"
             assert Path(row["path"]).is_relative_to(target), row["path"]
+
+    def installed(*argv: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "protocolrunner", *argv],
+            cwd=elsewhere,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    # --version names the bundled protocols inside the installed package.
+    bundled = target / "protocolrunner" / "_bundled"
+    assert f"protocols: bundled  {bundled} (" in installed("--version")
+    # The settings' schema and template are built from the installed UI's bindings.
+    keys = json.loads(installed("config", "schema"))["properties"]["keys"]["properties"]
+    assert "run.next-page" in keys
+    assert "[keys]" in installed("config", "show")
