@@ -23,7 +23,6 @@ from protocolrunner.ui.dialogs.blank import BlankScreen
 from protocolrunner.ui.dialogs.confirm import ConfirmDialog
 from protocolrunner.ui.dialogs.help import HelpDialog
 from protocolrunner.ui.screens.home import HomeScreen
-from protocolrunner.ui.screens.run import RunScreen
 from protocolrunner.ui.widgets.notes import NoteEditor
 
 ANSWERS = {"focus": "How can I get my quieter Year 9 students to join in?"}
@@ -226,6 +225,26 @@ async def test_the_blank_key_pauses_and_blanks_and_brings_the_meeting_back(setti
 
 
 @sync
+async def test_a_meeting_ends_from_the_clicker_too(settings_app) -> None:
+    app = settings_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        run = await start_session(pilot, "consultancy", answers=ANSWERS)
+        last = len(run.session.runs) - 1
+        for _ in range(last):
+            await pilot.press("pagedown")
+        await pilot.press("pagedown")  # on the last step: asks first
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("pageup")  # keep going
+        await settle(pilot)
+        assert app.screen is run and run.session.index == last
+        await pilot.press("pagedown", "pagedown")
+        await settle(pilot)
+        assert run.session.state is State.FINISHED
+        assert type(app.screen).__name__ == "SummaryScreen"
+
+
+@sync
 async def test_quitting_from_the_blank_screen_asks_first(settings_app) -> None:
     app = settings_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -308,4 +327,17 @@ def test_footer_with_a_remapped_key_snapshot(snap_compare, settings_app) -> None
         assert isinstance(pilot.app.screen.query_one(Footer), Footer)
 
     app = settings_app('[keys]\n"run.next" = "f4"\n')
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_light_theme_run_screen_snapshot(snap_compare, settings_app, clock) -> None:
+    """Every state says itself in words in the light theme too."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await start_session(pilot, "consultancy", answers=ANSWERS)
+        clock.advance(9 * 60 + 20)  # 00:40 left: ALMOST OUT OF TIME
+        pilot.app.screen.tick()
+        await still(pilot)
+
+    app = settings_app('theme = "light"\n')
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

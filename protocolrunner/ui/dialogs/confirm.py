@@ -64,3 +64,30 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class ClickerConfirmDialog(ConfirmDialog):
+    """A question a presentation clicker can answer: forward (PageDown) is yes, back (PageUp)
+    is no. The run screen asks this way before ending, so a meeting driven from a clicker can
+    end from it too."""
+
+    BINDINGS = [
+        Binding("pagedown", "answer(True)", "Yes", id="confirm.yes-page"),
+        Binding("pageup", "answer(False)", "No", id="confirm.no-page"),
+    ]
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        keys: dict[str, str] = {}
+        for active in self.active_bindings.values():
+            binding = active.binding
+            if binding.id in ("confirm.yes-page", "confirm.no-page"):
+                keys.setdefault(binding.action, self.app.get_key_display(binding))
+        if len(keys) == 2:
+            hint = (
+                f"{keys['answer(True)']}: {self.yes.lower()} · "
+                f"{keys['answer(False)']}: {self.no.lower()}"
+            )
+            self.query_one("#confirm-question", Static).update(
+                Content(visible(f"{self.question}\n\n{hint}"))
+            )

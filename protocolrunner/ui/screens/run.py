@@ -760,6 +760,6 @@ class RunScreen(SteadyFooterScreen):
                 self.app.save_journal(s, self.protocol_sha256, force=True)
                 self.app.show_summary(s, self.protocol_sha256)
 
-        from ..dialogs.confirm import ConfirmDialog
+        from ..dialogs.confirm import ClickerConfirmDialog
 
-        self.app.push_screen(ConfirmDialog(question, yes="End", no="Keep going"), done)
+        self.app.push_screen(ClickerConfirmDialog(question, yes="End", no="Keep going"), done)
