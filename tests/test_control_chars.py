@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import sys
 import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +25,7 @@ from support import BUNDLED_DIR, run_cli
 
 from protocolrunner.cli import build_parser
 from protocolrunner.core.clock import FakeClock
+from protocolrunner.core.config import CONFIG_ENV
 from protocolrunner.core.demo import MEMBERS, write_demo
 from protocolrunner.core.library import default_sources, load_library
 from protocolrunner.core.models import Member, RecordedAction
@@ -175,6 +178,22 @@ def session_id(record: Record) -> str:
     return newest.id
 
 
+@pytest.fixture(autouse=True)
+def tainted_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A settings file with the payload in a value, a key and a binding id (each one a
+    mistake the commands report), and an editor that changes nothing."""
+    path = tmp_path / "cfg" / "config.toml"
+    path.parent.mkdir()
+    path.write_text(
+        f"theme = {json.dumps(taint('dark'))}\n{json.dumps(taint('colour'))} = 1\n"
+        f'[keys]\n{json.dumps(taint("run.next"))} = "x"\n',
+        "utf-8",
+    )
+    monkeypatch.setenv(CONFIG_ENV, str(path))
+    monkeypatch.setenv("EDITOR", f"{shlex.quote(sys.executable)} -c pass")
+    monkeypatch.delenv("VISUAL", raising=False)
+
+
 def test_the_seeded_record_keeps_the_text_exactly(record: Record) -> None:
     """The files hold the control characters: what is shown changes, never what is kept."""
     community = record.load_community()
@@ -213,6 +232,11 @@ def _commands(root: Path, session: str, tmp: Path) -> list[tuple[str, list[str],
         ("preview (no terminal)", [*rec, "preview", protocol_file], False),
         ("app (no terminal)", [*rec], False),
         ("demo", [*rec, "demo", str(tmp / "demo"), "--sessions", "2"], False),
+        ("--version", [*rec, "--version"], False),
+        ("config path", [*rec, "config", "path"], False),
+        ("config show (tainted settings)", [*rec, "config", "show"], True),
+        ("config edit (tainted settings)", [*rec, "config", "edit"], True),
+        ("config schema", [*rec, "config", "schema"], False),
         ("record init", ["record", "init", str(tmp / "new"), "--name", taint("New")], False),
         ("record list", [*rec, "record", "list"], True),
         ("record list --json", [*rec, "record", "list", "--json"], False),
@@ -268,11 +292,11 @@ def test_every_command_is_run_here(record: Record, tmp_path: Path) -> None:
     for _, argv, _ in _commands(record.root, "x", tmp_path):
         rest = argv[2:] if argv[:1] == ["--record"] else argv
         words = [a for a in rest if not a.startswith("-")]
-        if words and words[0] == "record":
+        if words and words[0] in ("record", "config"):
             covered.update((tuple(words[:2]), tuple(words[:3])))
         elif words:
             covered.add((words[0],))
-    assert _every_command_name() - {("record",)} <= covered
+    assert _every_command_name() - {("record",), ("config",)} <= covered
 
 
 COMMAND_NAMES = [name for name, _, _ in _commands(Path("r"), "s", Path("t"))]
