@@ -227,8 +227,8 @@ def test_letters_in_a_note_box_type_and_do_not_act(make_app, clock, monkeypatch)
             await pilot.press("i")
             editor = app.focused
             assert isinstance(editor, NoteEditor)
-            # space n b p e i m + - = ? o: every letter key of the run screen.
-            text = "plan b: ping me +1 -1 = ok? yes"
+            # space n b p e i m + - = ? o .: every letter key of the run screen.
+            text = "plan b: ping me +1 -1 = ok? yes."
             await type_text(pilot, text)
             assert editor.text == text
             assert s.note(1, editor.field_id) == text
@@ -249,7 +249,7 @@ def test_letters_in_a_note_box_type_and_do_not_act(make_app, clock, monkeypatch)
             await pilot.press("minus", "n")
             await settle(pilot)
             assert s.current.extension == 0 and s.index == 2
-            await pilot.press("b")
+            await pilot.press("backspace")
             await settle(pilot)
             assert s.index == 1
             assert s.note(1, editor.field_id) == text
