@@ -146,7 +146,7 @@ async def test_help_shows_the_remapped_keys(settings_app) -> None:
         assert isinstance(app.screen, HelpDialog)
         lines = {line.text: line.keys for group in app.screen.groups for line in group.lines}
         assert lines["Next"] == ["f8", "x", "pgdn"]
-        assert lines["Blank"] == ["f6", "w"]
+        assert lines["Blank"] == ["w"]
 
 
 @sync
@@ -212,16 +212,22 @@ async def test_the_blank_key_pauses_and_blanks_and_brings_the_meeting_back(setti
         await pilot.press("b")
         await settle(pilot)
         assert app.screen is run and run.session.state is State.PAUSED
-        # In a note box b is a letter; F6 blanks there.
+        # In a note box b is a letter...
         await pilot.press("pagedown", "f3")
         await settle(pilot)
-        assert isinstance(app.focused, NoteEditor)
+        editor = app.focused
+        assert isinstance(editor, NoteEditor)
         await pilot.press("b")
         await settle(pilot)
-        assert app.screen is run and app.focused.text == "b"
-        await pilot.press("f6")
+        assert app.screen is run and editor.text == "b"
+        # ...but the clicker's forward button leaves the note box, so its blank button blanks.
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert run.session.index == 2 and not isinstance(app.focused, NoteEditor)
+        await pilot.press("full_stop")
         await settle(pilot)
         assert isinstance(app.screen, BlankScreen)
+        assert run.session.note(1, editor.field_id) == "b"
 
 
 @sync
