@@ -88,7 +88,9 @@ def test_schema_is_json_with_every_binding_id(capsys, config):
     status, out, _ = run_cli(capsys, "config", "schema")
     assert status == 0
     keys = json.loads(out)["properties"]["keys"]
-    assert {"run.next", "run.next-page", "run.back-page", "run.blank-key"} <= set(keys["properties"])
+    assert {"run.next", "run.next-page", "run.back-page", "run.blank-key"} <= set(
+        keys["properties"]
+    )
 
 
 def test_the_record_named_in_the_settings_is_used_and_a_flag_still_wins(capsys, config, tmp_path):
