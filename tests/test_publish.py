@@ -11,16 +11,27 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from support import run_cli
 from test_export_html_pdf import Page
 from test_export_markdown import FIELDS, REGRESSIONS, TOKEN, session, stand_ins
 
+from protocolrunner.core import publish as publish_module
 from protocolrunner.core.browse import query_terms, searchable_texts
 from protocolrunner.core.demo import write_demo
 from protocolrunner.core.followthrough import load_items, mark
 from protocolrunner.core.library import default_sources, load_library
 from protocolrunner.core.models import Community, Member
-from protocolrunner.core.publish import SITE_STYLE, PublishError, publish, search_terms
+from protocolrunner.core.publish import (
+    NEWEST,
+    SITE_STYLE,
+    PublishError,
+    decode_postings,
+    encode_postings,
+    publish,
+    search_terms,
+)
 from protocolrunner.core.record import Record, session_toml
 from protocolrunner.core.text import has_control
 
@@ -40,14 +51,38 @@ def record(tmp_path: Path) -> Record:
 
 
 def site_pages(out: Path) -> list[Path]:
-    return sorted(out.glob("*.html")) + sorted((out / "sessions").glob("*.html"))
+    folders = (out, out / "years", out / "sessions")
+    return [page for folder in folders for page in sorted(folder.glob("*.html"))]
+
+
+def search_data(out: Path) -> list[dict]:
+    """Each year's search data, as the index page loads it (newest year first)."""
+    prefix = "(window.PROTOCOLRUNNER_DATA = window.PROTOCOLRUNNER_DATA || []).push("
+    scripts = re.findall(r'<script src="(assets/search-\d+\.js)">', index_html(out))
+    assert scripts, "no search data on the index page"
+    years = []
+    for script in scripts:
+        text = (out / script).read_text("utf-8")
+        assert text.startswith(prefix) and text.endswith(");\n")
+        years.append(json.loads(text[len(prefix) : -3]))
+    return years
 
 
 def data_rows(out: Path) -> list[list]:
-    text = (out / "assets" / "search-data.js").read_text("utf-8")
-    prefix = "window.PROTOCOLRUNNER_SESSIONS = "
-    assert text.startswith(prefix) and text.endswith(";\n")
-    return json.loads(text[len(prefix) : -2])
+    return [row for year in search_data(out) for row in year["sessions"]]
+
+
+def words_by_page(out: Path) -> dict[str, set[str]]:
+    """Each session's words, read back from the posting lists."""
+    found: dict[str, set[str]] = {}
+    for year in search_data(out):
+        assert year["words"] == sorted(year["words"], key=lambda w: w.encode("utf-16-be"))
+        for name, *_ in year["sessions"]:
+            found[name] = set()
+        for word, postings in zip(year["words"], year["postings"], strict=True):
+            for place in decode_postings(postings):
+                found[year["sessions"][place][0]].add(word)
+    return found
 
 
 def test_publish_writes_every_page_and_links_only_inside(demo: Record, tmp_path: Path) -> None:
@@ -70,14 +105,20 @@ def test_publish_writes_every_page_and_links_only_inside(demo: Record, tmp_path:
 def test_the_search_data_holds_the_words_search_compares(demo: Record, tmp_path: Path) -> None:
     out = tmp_path / "site"
     publish(demo, out)
-    rows = {row[0]: row for row in data_rows(out)}
+    words = words_by_page(out)
     loaded = demo.load_sessions().sessions
-    assert len(rows) == len(loaded)
+    assert len(words) == len(loaded) == len(data_rows(out))
     for _, session_record in loaded:
-        words = {t for text in searchable_texts(session_record) for t in query_terms(text)}
-        (row,) = [r for name, r in rows.items() if name.endswith(session_record.id)]
-        assert set(row[8].split()) == words
-        assert row[8].startswith(" ") and row[8].endswith(" ")
+        expected = {t for text in searchable_texts(session_record) for t in query_terms(text)}
+        (name,) = [name for name in words if name.endswith(session_record.id)]
+        assert words[name] == expected
+
+
+@given(st.lists(st.integers(0, 5000), unique=True))
+def test_posting_lists_read_back(places: list[int]) -> None:
+    text = encode_postings(sorted(places))
+    assert decode_postings(text) == sorted(places)
+    assert json.dumps(text) == f'"{text}"'  # nothing JSON escapes
 
 
 @pytest.mark.parametrize(
@@ -90,23 +131,34 @@ def test_search_terms_are_the_query_terms_of_the_texts(text: str) -> None:
     assert search_terms([text, "two"]) == [*query_terms(composed), "two"]
 
 
+def _edit_note(path: Path, session_record, text: str) -> None:
+    steps = list(session_record.steps)
+    i = next(n for n, step in enumerate(steps) if step.notes)
+    note = steps[i].notes[0].model_copy(update={"text": text})
+    steps[i] = steps[i].model_copy(update={"notes": [note, *steps[i].notes[1:]]})
+    path.write_text(session_toml(session_record.model_copy(update={"steps": steps})), "utf-8")
+
+
 def test_publishing_again_writes_only_what_changed(record: Record, tmp_path: Path) -> None:
     out = tmp_path / "site"
     first = publish(record, out)
-    assert len(first.written) == 6 + 4 + 3  # pages, shared pages, assets
+    year = "2026"  # the six demo sessions' year
+    assert sorted(first.written) == sorted(
+        [f"sessions/{p.stem}.html" for p in record.session_files()]
+        + ["index.html", "members.html", "community.html", "actions.html", f"years/{year}.html"]
+        + ["assets/site.css", "assets/search.js", f"assets/search-{year}.js"]
+    )
     again = publish(record, out)
     assert again.read == 0 and again.written == [] and again.removed == []
 
-    # One session's note edited: its page and the search data, nothing else.
+    # One session's note edited: its page and its year's search data, nothing else.
     path, changed = record.load_sessions().sessions[2]
-    steps = [s.model_copy() for s in changed.steps]
-    note = steps[1].notes[0].model_copy(update={"text": "A quokka visited the lesson."})
-    steps[1] = steps[1].model_copy(update={"notes": [note, *steps[1].notes[1:]]})
-    path.write_text(session_toml(changed.model_copy(update={"steps": steps})), "utf-8")
+    _edit_note(path, changed, "A quokka visited the lesson.")
     one = publish(record, out)
-    page_name = next(n for n in one.written if n.startswith("sessions/"))
-    assert one.read == 1 and set(one.written) == {page_name, "assets/search-data.js"}
+    page_name = f"sessions/{path.stem}.html"
+    assert one.read == 1 and set(one.written) == {page_name, f"assets/search-{year}.js"}
     assert "A quokka visited the lesson." in (out / page_name).read_text("utf-8")
+    assert "quokka" in words_by_page(out)[path.stem]
 
     # An action item reviewed: its session's page and the open items.
     item = next(i for i in load_items(record) if i.state == "open")
@@ -115,11 +167,83 @@ def test_publishing_again_writes_only_what_changed(record: Record, tmp_path: Pat
     assert reviewed.read == 1 and "actions.html" in reviewed.written
     assert any(name.startswith("sessions/") for name in reviewed.written)
 
-    # A session removed: its page goes.
+    # A session removed: its page goes, and the lists and search no longer show it.
     path.unlink()
     removed = publish(record, out)
     assert removed.removed == [page_name] and not (out / page_name).exists()
-    assert removed.sessions == 5
+    assert removed.sessions == 5 and path.stem not in words_by_page(out)
+    assert path.stem not in index_html(out) + (out / "years" / f"{year}.html").read_text("utf-8")
+
+
+def test_a_session_moved_to_another_year_leaves_the_old_one(record: Record, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    publish(record, out)
+    path, moved = record.load_sessions().sessions[0]
+    earlier = moved.model_copy(
+        update={
+            "started": moved.started.replace(year=2019),
+            "ended": moved.ended.replace(year=2019) if moved.ended else None,
+        }
+    )
+    path.write_text(session_toml(earlier), "utf-8")
+    again = publish(record, out)
+    assert again.read == 1
+    assert {"years/2019.html", "assets/search-2019.js", "assets/search-2026.js"} <= set(
+        again.written
+    )
+    assert sum(len(words) > 0 for words in words_by_page(out).values()) == 6
+    assert path.stem in (out / "years" / "2019.html").read_text("utf-8")
+    assert path.stem not in (out / "years" / "2026.html").read_text("utf-8")
+    # Its only session gone, a year's list and search data go too.
+    path.unlink()
+    gone = publish(record, out)
+    assert {"years/2019.html", "assets/search-2019.js"} <= set(gone.removed)
+    assert "2019" not in index_html(out)
+
+
+def test_a_lost_state_file_reads_its_year_again(record: Record, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    publish(record, out)
+    pages = {p.name: p.read_bytes() for p in site_pages(out)}
+    (out / "assets" / "state" / "2026.json").write_text("{not json", "utf-8")
+    path, changed = record.load_sessions().sessions[1]
+    _edit_note(path, changed, "A wombat visited the lesson.")
+    again = publish(record, out)
+    assert again.read == 6 and not again.problems  # the changed file, then its whole year
+    assert {p.name for p in site_pages(out)} == set(pages)
+    assert "wombat" in words_by_page(out)[path.stem]
+
+
+def test_a_broken_session_is_named_every_time_and_left_out(record: Record, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    publish(record, out)
+    path = record.session_files()[0]
+    path.write_text(path.read_text("utf-8").replace("format = ", "format = = ", 1), "utf-8")
+    (record.sessions_dir / "loop").symlink_to(record.sessions_dir)
+    for _ in range(2):  # never remembered as published: named again next time
+        result = publish(record, out)
+        lines = [str(problem) for problem in result.problems]
+        assert len(lines) == 2 and all("\n" not in line for line in lines)
+        assert lines[0].startswith(f"{record.sessions_dir / 'loop'}:1:1: is a link")
+        assert re.match(rf"{re.escape(str(path))}:\d+:\d+: TOML syntax", lines[1])
+        assert result.sessions == 5 and not (out / "sessions" / f"{path.stem}.html").exists()
+
+
+def test_a_site_of_the_first_format_is_taken_over(record: Record, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    (out / "assets").mkdir(parents=True)
+    (out / "sessions").mkdir()
+    (out / "sessions" / "old-page.html").write_text("old", "utf-8")
+    (out / "assets" / "search-data.js").write_text("window.X = [];", "utf-8")
+    state = {"format": 1, "layout": "1:C", "sessions": {"/x.toml": {"page": "old-page"}}}
+    (out / "assets" / "state.json").write_text(json.dumps(state), "utf-8")
+    result = publish(record, out)
+    assert sorted(result.removed) == [
+        "assets/search-data.js",
+        "assets/state.json",
+        "sessions/old-page.html",
+    ]
+    assert result.sessions == 6 and len(data_rows(out)) == 6
 
 
 def test_a_renamed_community_writes_every_page_again(record: Record, tmp_path: Path) -> None:
@@ -148,7 +272,7 @@ def test_cli_record_publish(capsys, record: Record, tmp_path: Path) -> None:
     )
     assert status == 0 and err == ""
     assert stdout.splitlines()[0] == (
-        f"Published 6 session(s) to {out}: 10 page(s) written, 0 removed, 6 session file(s) read."
+        f"Published 6 session(s) to {out}: 11 page(s) written, 0 removed, 6 session file(s) read."
     )
     status, stdout, _ = run_cli(capsys, "--record", str(record.root), "record", "publish", str(out))
     assert "0 page(s) written" in stdout
@@ -258,6 +382,37 @@ def test_every_text_colour_meets_wcag_aa_on_every_background() -> None:
 def test_print_style_hides_navigation_and_search() -> None:
     printed = SITE_STYLE.split("@media print")[1]
     assert "nav" in printed and "form" in printed and "display: none" in printed
+
+
+def test_a_large_record_lists_the_newest_and_every_year(tmp_path: Path) -> None:
+    record = write_demo(tmp_path / "record", load_library(default_sources()), sessions=130)
+    out = tmp_path / "site"
+    publish(record, out)
+    index = Page(index_html(out))
+    links = [dict(attrs)["href"] for tag, attrs in index.tags if tag == "a"]
+    assert sum(1 for link in links if link.startswith("sessions/")) == NEWEST
+    years = [link for link in links if link.startswith("years/")]
+    assert years == sorted(years, reverse=True) and len(years) >= 2
+    listed = [
+        link
+        for year in years
+        for link in re.findall(r'href="../(sessions/[^"]+)"', (out / year).read_text("utf-8"))
+    ]
+    assert sorted(listed) == sorted(f"sessions/{p.stem}.html" for p in record.session_files())
+
+
+def test_parallel_reading_makes_the_same_site(
+    demo: Record, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(demo, tmp_path / "one")
+    monkeypatch.setattr(publish_module, "PARALLEL_FROM", 2)
+    result = publish(demo, tmp_path / "two", workers=2)
+    assert result.read == 12 and not result.problems
+    one, two = site_pages(tmp_path / "one"), site_pages(tmp_path / "two")
+    assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
+    assert (tmp_path / "one" / "assets" / "search-2026.js").read_bytes() == (
+        tmp_path / "two" / "assets" / "search-2026.js"
+    ).read_bytes()
 
 
 def test_dates_in_the_index_are_days(demo: Record, tmp_path: Path) -> None:

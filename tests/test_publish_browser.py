@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from browser import chrome
 
+from protocolrunner.core.browse import query_terms, searchable_texts
 from protocolrunner.core.demo import write_demo
 from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.publish import publish
-from protocolrunner.core.record import session_toml
+from protocolrunner.core.publish import NEWEST, publish, search_script
+from protocolrunner.core.record import Record, session_toml
 
 pytestmark = pytest.mark.slow
 
 RARE = "Quokkaphilia"
+
+
+def _page_size() -> int:
+    found = re.search(r"var PAGE = (\d+);", search_script())
+    assert found is not None
+    return int(found.group(1))
+
+
+PAGE = _page_size()
+"""Result rows drawn at a time, as ``search.js`` says."""
+SESSIONS = 120
+"""More than the index lists (``NEWEST``) and than a page of results."""
 NOTE = f"<b>{RARE}</b> & [bold]not markup[/] *as typed*\n# not a heading"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def record(tmp_path_factory: pytest.TempPathFactory) -> Record:
     root = tmp_path_factory.mktemp("site")
-    record = write_demo(root / "record", load_library(default_sources()), sessions=30)
+    record = write_demo(root / "record", load_library(default_sources()), sessions=SESSIONS)
     path, chosen = record.load_sessions().sessions[7]
     step = next(s for s in chosen.steps if s.notes)
     note = step.notes[0].model_copy(update={"text": NOTE})
@@ -30,8 +44,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for s in chosen.steps
     ]
     path.write_text(session_toml(chosen.model_copy(update={"steps": steps})), "utf-8")
-    publish(record, root / "out")
-    return root / "out"
+    return record
+
+
+@pytest.fixture(scope="module")
+def site(record: Record) -> Path:
+    out = record.root.parent / "out"
+    publish(record, out)
+    return out
 
 
 def test_search_a_rare_word_from_file_and_read_the_note_as_typed(site: Path) -> None:
@@ -41,7 +61,7 @@ def test_search_a_rare_word_from_file_and_read_the_note_as_typed(site: Path) -> 
     with chrome() as browser:
         browser.get((site / "index.html").as_uri())
         assert browser.find_element(By.ID, "find").is_displayed()  # the script ran from file://
-        assert len(browser.find_elements(By.CSS_SELECTOR, "#all tbody tr")) == 30
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#all tbody tr")) == NEWEST
         browser.find_element(By.ID, "q").send_keys(RARE.lower()[:7])  # a prefix, any case
         wait = WebDriverWait(browser, 10)
         wait.until(lambda b: b.find_element(By.ID, "count").text == "1 session matches.")
@@ -80,6 +100,75 @@ def test_pages_read_whole_without_javascript(site: Path) -> None:
         browser.get((site / "index.html").as_uri())
         assert not browser.find_element(By.ID, "find").is_displayed()
         rows = browser.find_elements(By.CSS_SELECTOR, "#all tbody tr")
-        assert len(rows) == 30
+        assert len(rows) == NEWEST
         rows[0].find_element(By.TAG_NAME, "a").click()
         assert browser.find_element(By.TAG_NAME, "h1").text
+        # Every session is a click away, through its year's list.
+        browser.back()
+        years = browser.find_elements(By.CSS_SELECTOR, "ul.years a")
+        assert len(years) >= 2
+        listed = 0
+        for n in range(len(years)):
+            browser.find_elements(By.CSS_SELECTOR, "ul.years a")[n].click()
+            listed += len(browser.find_elements(By.CSS_SELECTOR, "main tbody tr"))
+            browser.back()
+        assert listed == SESSIONS
+
+
+ALL_HITS = """
+document.getElementById("q").value = arguments[0];
+window.PROTOCOLRUNNER_SEARCH();
+const more = document.getElementById("more");
+const pages = [document.querySelectorAll("#result-rows tr").length];
+while (!more.hidden) {
+  more.click();
+  pages.push(document.querySelectorAll("#result-rows tr").length);
+}
+const names = [...document.querySelectorAll("#result-rows a")].map(
+    a => decodeURIComponent(a.getAttribute("href")).slice("sessions/".length, -".html".length));
+return [names, pages, document.getElementById("count").textContent];
+"""
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["students", "stud", "s", "quiet students", "STUDENTS quiet", "the stud", "zzz", "a zzz", RARE],
+)
+def test_search_in_the_page_finds_what_protocolrunner_finds(
+    site: Path, record: Record, query: str
+) -> None:
+    """The page's search over its posting lists answers as the index's rule says: every word
+    whole but the last, which may start one; newest first; a page of rows at a time."""
+    loaded = record.load_sessions().sessions  # newest first
+    terms = query_terms(query)
+    *whole, start = terms
+    expected = []
+    for path, session_record in loaded:
+        words = {t for text in searchable_texts(session_record) for t in query_terms(text)}
+        if set(whole) <= words and any(word.startswith(start) for word in words):
+            expected.append(path.stem)
+    with chrome() as browser:
+        browser.get((site / "index.html").as_uri())
+        names, pages, count = browser.execute_script(ALL_HITS, query)
+    assert names == expected
+    assert pages == [min(len(expected), PAGE * (n + 1)) for n in range(len(pages))]
+    if len(expected) > 1:
+        assert count == f"{len(expected)} sessions match, newest first."
+
+
+def test_a_page_of_results_at_a_time_saying_how_many_are_left(site: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    with chrome() as browser:
+        browser.get((site / "index.html").as_uri())
+        browser.find_element(By.ID, "q").send_keys("students")
+        count = int(browser.find_element(By.ID, "count").text.split()[0])
+        assert count > 2 * PAGE
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#result-rows tr")) == PAGE
+        more = browser.find_element(By.ID, "more")
+        assert more.text == f"Show {PAGE} more ({count - PAGE} not shown yet)"
+        more.click()
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#result-rows tr")) == 2 * PAGE
+        more.click()
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#result-rows tr")) == count
+        assert not more.is_displayed()

@@ -67,9 +67,38 @@ def member_histories(
     for role_id in rotating:
         for place, name in enumerate(fair_order(role_id, listed, history), 1):
             by_name[name].rotation[role_id] = place
-    ordered = [by_name[name] for name in dict.fromkeys(listed)]
+    return _in_order(members, by_name)
+
+
+def _in_order(members: Sequence[Member], by_name: dict[str, MemberHistory]) -> list[MemberHistory]:
+    ordered = [by_name[name] for name in dict.fromkeys(m.name for m in members)]
     ordered += sorted((h for h in by_name.values() if not h.listed), key=lambda h: h.name)
     return ordered
+
+
+def _later(a: date | None, b: date | None) -> date | None:
+    return b if a is None or (b is not None and b > a) else a
+
+
+def add_histories(
+    members: Sequence[Member], parts: Iterable[Iterable[MemberHistory]]
+) -> list[MemberHistory]:
+    """Histories counted apart (a year of sessions at a time, say, each by
+    ``member_histories(..., others=True)``) added up: what ``member_histories`` of all those
+    sessions with ``others`` gives, in its order, but without the rotation (which needs the
+    whole history)."""
+    by_name: dict[str, MemberHistory] = {m.name: MemberHistory(m.name, m.note) for m in members}
+    for part in parts:
+        for seen in part:
+            entry = by_name.get(seen.name)
+            if entry is None:
+                entry = by_name[seen.name] = MemberHistory(seen.name, listed=False)
+            entry.sessions += seen.sessions
+            for role_id, times in seen.roles.items():
+                entry.roles[role_id] = entry.roles.get(role_id, 0) + times
+            entry.last_session = _later(entry.last_session, seen.last_session)
+            entry.last_presented = _later(entry.last_presented, seen.last_presented)
+    return _in_order(members, by_name)
 
 
 def history_from_rows(rows: Iterable[tuple[str, date, str, str]]) -> list[PastSession]:

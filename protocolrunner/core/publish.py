@@ -2,19 +2,31 @@
 static host, with no server and no network.
 
 What is written to ``OUT``
-    ``index.html`` (every session, newest first; search and filters), ``sessions/*.html`` (one
-    page per session, drawn by ``export_html.session_body``), ``members.html``,
-    ``community.html`` (purpose, goals, norms), ``actions.html`` (open action items), and
-    ``assets/``: the style sheet, the search script and the search data (a script file, not
-    JSON to fetch: browsers refuse ``fetch`` from ``file://``). Nothing is loaded from outside.
-    Every page reads whole without JavaScript; only search and filters need it.
+    ``index.html`` (search and filters over every session; the newest sessions listed, and a
+    link to each year's list), ``years/YYYY.html`` (every session of a year),
+    ``sessions/*.html`` (one page per session, drawn by ``export_html.session_body``),
+    ``members.html``, ``community.html`` (purpose, goals, norms), ``actions.html`` (open action
+    items), and ``assets/``: the style sheet, the search script and a search data script per
+    year (scripts, not JSON to fetch: browsers refuse ``fetch`` from ``file://``). Nothing is
+    loaded from outside. Every page reads whole without JavaScript; only search and filters
+    need it.
+
+Search data
+    Per year: the sessions' rows for the results table, the year's words (folded as
+    ``browse.fold`` folds them) in the order JavaScript sorts strings, and for each word the
+    sessions that hold it (a posting list, delta-coded in a few characters a session). The page
+    finds a word by binary search, a prefix as a range of words, and intersects lists, so a
+    search costs what its words' lists hold, not a scan of every text.
 
 Publishing again
-    ``assets/state.json`` remembers, per session file, its size and time, the follow-through
-    events that apply to it, and what the shared pages need of it. A file that changed (or whose
-    items were reviewed since) is read and its page written again; the others are not read at
-    all. A page or asset is only written when its content differs, so a one-session change
-    writes that session's page and the few shared files.
+    ``assets/state/site.json`` holds, per session file, its size and time, the follow-through
+    events that apply to it, its page and its year, and per year what the shared pages need
+    (counts, names, rows already drawn); ``assets/state/YYYY.json`` holds each year's
+    sessions, for when one of them changes. A publish stats every session file: those that
+    changed (or whose items were reviewed since) are read again, and only their years are
+    drawn again; nothing else is read. A page or asset is only written when its content
+    differs, so a one-session change writes that session's page, its year's search data, and
+    the shared pages that show it.
 
 Safety
     People's text is escaped by ``export_html`` (pages) or handed to the script as data that it
@@ -25,12 +37,12 @@ Safety
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
@@ -43,18 +55,24 @@ from .browse import fold, searchable_texts
 from .document import one_line, session_document, text_lines
 from .events import ItemKey, apply_events
 from .export_html import STYLE, html_inline, html_text, page, session_body
-from .members import member_histories
+from .members import MemberHistory, add_histories, member_histories
 from .models import Community, FollowThroughEvent
 from .problems import FileProblems, Problem
 from .record import Record
 from .roles import PastSession
+from .scan import scan_sessions
 
-SITE_FORMAT = 1
-"""Bumped when the pages' layout changes: every page is written again."""
-STATE_FILE = "assets/state.json"
+SITE_FORMAT = 2
+"""Bumped when the pages' layout or the state's shape changes: every page is written again."""
+STATE_DIR = "assets/state"
+SITE_STATE = f"{STATE_DIR}/site.json"
+OLD_STATE = "assets/state.json"
+"""Where the first site format kept its state: a site holding it is ours, written again."""
 PARALLEL_FROM = 400
-"""From this many sessions to read, they are read in worker processes (reading a file is mostly
-TOML parsing, which holds the interpreter)."""
+"""From this many session files to read, helper processes read them on every core
+(``core.readpool``): their start-up costs less than they save."""
+NEWEST = 100
+"""Sessions listed on the index page; the rest are on their years' pages."""
 
 Progress = Callable[[int, int], None]
 
@@ -81,18 +99,20 @@ class PublishResult:
 def _session_entry(
     path: Path, record: Record, events: Mapping[ItemKey, FollowThroughEvent]
 ) -> tuple[dict[str, Any], str] | list[Problem]:
-    """What the site needs of one session file: its shared-page entry and its page's body."""
+    """What the site needs of one session file: its entry for the shared pages and the search,
+    and its page's body."""
     try:
         session = apply_events(record.load_session(path, followthrough=False), events)
     except FileProblems as exc:
         return exc.problems
     doc = session_document(session)
-    tokens = dict.fromkeys(search_terms(searchable_texts(session)))
+    day = session.started.date().isoformat()
     entry = {
         "id": session.id,
         "name": "",
         "started": session.started.isoformat(),
-        "day": session.started.date().isoformat(),
+        "day": day,
+        "year": day[:-6],
         "protocol": session.protocol.id,
         "protocol_title": one_line(session.protocol.title),
         "title": doc.title,
@@ -100,7 +120,6 @@ def _session_entry(
         "presenters": [one_line(n) for n in session.presenters if one_line(n)],
         "attendees": [one_line(n) for n in doc.attendees],
         "time": doc.actual,
-        "status": doc.status,
         "roles": {role.id: list(role.people) for role in session.roles},
         "role_names": {role.id: one_line(role.name) for role in session.roles},
         "open": [
@@ -108,7 +127,7 @@ def _session_entry(
             for a in session.actions
             if a.is_open
         ],
-        "terms": " ".join(tokens),
+        "words": list(dict.fromkeys(search_terms(searchable_texts(session)))),
     }
     return entry, session_body(doc)
 
@@ -127,42 +146,49 @@ _WORKER: dict[str, Any] = {}
 
 
 def _worker_init(
-    root: str, events: dict[ItemKey, FollowThroughEvent], out: str, community: str
+    root: str,
+    events: dict[ItemKey, FollowThroughEvent],
+    out: str,
+    community: str,
+    pages: dict[str, str],
 ) -> None:
-    _WORKER.update(record=Record(Path(root)), events=events, out=Path(out), community=community)
+    """Set up a process that reads sessions (``readpool``'s helpers, or this one)."""
+    _WORKER.update(
+        record=Record(Path(root)), events=events, out=Path(out), community=community, pages=pages
+    )
 
 
-def _worker_read(job: tuple[str, str]) -> tuple[str, tuple[dict[str, Any], bool] | list[Problem]]:
-    """Read one session file and write its page: (its key, (entry, whether the page changed))
-    or the file's problems."""
-    path, page_name = job
+def _worker_read(path: str) -> tuple[dict[str, Any], bool] | list[Problem]:
+    """Read one session file and write its page: (its entry, whether the page changed), or the
+    file's problems."""
     found = _session_entry(Path(path), _WORKER["record"], _WORKER["events"])
     if isinstance(found, list):
-        return path, found
+        return found
     entry, body = found
-    entry["name"] = page_name
+    entry["name"] = name = _WORKER["pages"][path]
     html = _session_page(entry, body, _WORKER["community"])
-    return path, (entry, _write_if_changed(_WORKER["out"], f"sessions/{page_name}.html", html))
+    return entry, _write_if_changed(_WORKER["out"], f"sessions/{name}.html", html)
 
 
 _SAFE_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,150}")
 
 
-def page_names(paths: Sequence[Path]) -> dict[str, str]:
+def page_names(paths: Iterable[str]) -> dict[str, str]:
     """Each session file's page name: its own name (as the app writes it: date, protocol id,
-    session id), or a hash of its path for any other name; a second file of a name gets ~2."""
+    session id), or a hash of its path (as given: relative to the sessions folder keeps it
+    the same wherever the record is) for any other name; a second file of a name gets ~2."""
     names: dict[str, str] = {}
     taken: set[str] = set()
     for path in sorted(paths):
-        stem = path.stem
+        stem = os.path.splitext(os.path.basename(path))[0]
         if not _SAFE_NAME.fullmatch(stem):
-            stem = "session-" + hashlib.sha256(str(path).encode()).hexdigest()[:12]
+            stem = "session-" + hashlib.sha256(path.encode()).hexdigest()[:12]
         name, n = stem, 1
         while name in taken:
             n += 1
             name = f"{stem}~{n}"
         taken.add(name)
-        names[str(path)] = name
+        names[path] = name
     return names
 
 
@@ -203,16 +229,13 @@ def _session_page(entry: Mapping[str, Any], body: str, community: str) -> str:
     return _layout(entry["title"], community, back + body, depth=1)
 
 
-def _rows(entries: Sequence[Mapping[str, Any]]) -> str:
-    rows = []
-    for e in entries:
-        rows.append(
-            f'<tr><td class="nowrap">{e["day"]}</td>'
-            f'<td><a href="sessions/{e["name"]}.html">{escape(e["protocol_title"])}</a></td>'
-            f"<td>{escape(e['focus'])}</td><td>{escape(', '.join(e['presenters']))}</td>"
-            f'<td class="num">{e["time"]}</td></tr>'
-        )
-    return "".join(rows)
+def _row(e: Mapping[str, Any], up: str = "") -> str:
+    return (
+        f'<tr><td class="nowrap">{e["day"]}</td>'
+        f'<td><a href="{up}sessions/{e["name"]}.html">{escape(e["protocol_title"])}</a></td>'
+        f"<td>{escape(e['focus'])}</td><td>{escape(', '.join(e['presenters']))}</td>"
+        f'<td class="num">{e["time"]}</td></tr>'
+    )
 
 
 def _sessions(count: int) -> str:
@@ -220,18 +243,36 @@ def _sessions(count: int) -> str:
 
 
 TABLE_HEAD = (
-    '<thead><tr><th scope="col">Date</th><th scope="col">Protocol</th>'
-    '<th scope="col">Focus</th><th scope="col">Presenting</th>'
-    '<th scope="col" class="num">Time</th></tr></thead>'
+    '<table class="sessions"><thead><tr><th scope="col" class="day">Date</th>'
+    '<th scope="col" class="protocol">Protocol</th><th scope="col">Focus</th>'
+    '<th scope="col" class="people">Presenting</th><th scope="col" class="num">Time</th></tr>'
+    "</thead>"
 )
+"""A table of sessions opens so (its columns' widths fixed: laid out without measuring every
+row's text first)."""
 
 
-def _index_page(entries: Sequence[Mapping[str, Any]], community: str) -> str:
-    protocols = sorted({(e["protocol"], e["protocol_title"]) for e in entries}, key=lambda p: p[1])
-    people = sorted({n for e in entries for n in e["attendees"]}, key=str.casefold)
+def _year_links(years: Sequence[tuple[str, int]], up: str = "") -> str:
+    return "".join(
+        f'<li><a href="{up}years/{year}.html">{year}</a> '
+        f'<span class="meta">({_sessions(count)})</span></li>'
+        for year, count in years
+    )
+
+
+def _index_page(summary: Mapping[str, Any], community: str) -> str:
+    protocols = sorted(summary["protocols"].items(), key=lambda p: (p[1], p[0]))
     options = "".join(f'<option value="{escape(pid)}">{escape(t)}</option>' for pid, t in protocols)
-    member_options = "".join(f'<option value="{escape(n)}">{escape(n)}</option>' for n in people)
-    count = len(entries)
+    member_options = "".join(
+        f'<option value="{escape(n)}">{escape(n)}</option>' for n in summary["people"]
+    )
+    count, years = summary["count"], summary["years"]
+    rows = "".join(summary["newest"])
+    if count > len(summary["newest"]):
+        listed = f'<h2>Newest sessions</h2>\n<p class="meta">The newest {NEWEST}.</p>'
+    else:
+        listed = '<h2 class="visually-hidden">All sessions</h2>'
+    scripts = "".join(f'<script src="assets/search-{year}.js"></script>\n' for year, _ in years)
     body = f"""<h1>Sessions</h1>
 <form id="find" class="find" role="search" hidden>
 <h2 class="visually-hidden">Search and filters</h2>
@@ -245,45 +286,52 @@ def _index_page(entries: Sequence[Mapping[str, Any]], community: str) -> str:
 <div class="field"><label for="until">Until</label><input id="until" type="date"></div>
 <div class="field"><button type="reset" id="clear">Clear</button></div>
 </form>
-<noscript><p class="meta">Search and filters need JavaScript; every session is listed below.</p>
-</noscript>
+<noscript><p class="meta">Search and filters need JavaScript; the sessions are listed below and
+by year.</p></noscript>
 <p id="count" class="meta" aria-live="polite">{_sessions(count)}, newest first.</p>
-<div id="results" hidden><table>{TABLE_HEAD}<tbody id="result-rows"></tbody></table>
+<div id="results" hidden>{TABLE_HEAD}<tbody id="result-rows"></tbody></table>
 <p><button type="button" id="more" hidden>Show more</button></p></div>
-<div id="all"><h2 class="visually-hidden">All sessions</h2>
-<table>{TABLE_HEAD}<tbody>{_rows(entries)}</tbody></table></div>
-<script src="assets/search-data.js"></script>
-<script src="assets/search.js"></script>"""
+<div id="all">{listed}
+{TABLE_HEAD}<tbody>{rows}</tbody></table>
+<h2>Sessions by year</h2>
+<ul class="years">{_year_links(years)}</ul></div>
+{scripts}<script src="assets/search.js"></script>"""
     return _layout("Sessions", community, body, current="index.html")
 
 
-def _members_page(community: Community, entries: Sequence[Mapping[str, Any]], name: str) -> str:
-    history = [
-        PastSession(date.fromisoformat(e["day"]), e["roles"])
-        for e in sorted(entries, key=lambda e: e["started"])
-    ]
-    role_names: dict[str, str] = {}
-    for e in sorted(entries, key=lambda e: e["started"]):
-        role_names.update(e["role_names"])
-    people = member_histories(community.members, history, others=True)
+def _year_page(year: str, entries: Sequence[Mapping[str, Any]], community: str) -> str:
+    body = (
+        f"<h1>Sessions in {year}</h1>\n"
+        f'<p class="meta">{_sessions(len(entries))}, newest first. '
+        '<a href="../index.html">Search every session</a>.</p>'
+        f"{TABLE_HEAD}<tbody>{''.join(_row(e, '../') for e in entries)}</tbody></table>"
+    )
+    return _layout(f"Sessions in {year}", community, body, depth=1)
+
+
+def _members_page(people: Sequence[MemberHistory], role_names: Mapping[str, str], name: str) -> str:
     rows = []
     for m in people:
         roles = ", ".join(
-            f"{escape(role_names.get(role, role))} {count}"
-            for role, count in sorted(m.roles.items())
+            f"{escape(role)} {count}"
+            for role, count in sorted(
+                (one_line(role_names.get(role_id, role_id)), count)
+                for role_id, count in m.roles.items()
+            )
         )
         last = m.last_session.isoformat() if m.last_session else "no session yet"
         who = html_inline(m.name) + ("" if m.listed else ' <span class="meta">(guest)</span>')
         note = f'<br><span class="meta">{html_inline(m.note)}</span>' if one_line(m.note) else ""
         rows.append(
-            f'<tr><th scope="row">{who}{note}</th><td class="num">{m.sessions}</td>'
-            f'<td>{roles}</td><td class="nowrap">{last}</td></tr>'
+            f'<tr><th scope="row"><span class="name">{who}</span>{note}</th>'
+            f'<td class="num">{m.sessions}</td><td>{roles}</td><td class="nowrap">{last}</td></tr>'
         )
     body = (
         "<h1>Members</h1>\n"
         '<p class="meta">Sessions attended and roles taken, from every session in the record.</p>'
-        '<table><thead><tr><th scope="col">Name</th><th scope="col" class="num">Sessions</th>'
-        '<th scope="col">Roles taken</th><th scope="col">Last session</th></tr></thead>'
+        '<table class="people"><thead><tr><th scope="col">Name</th>'
+        '<th scope="col" class="num">Sessions</th><th scope="col">Roles taken</th>'
+        '<th scope="col">Last session</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     return _layout("Members", name, body, current="members.html")
@@ -308,9 +356,9 @@ def _community_page(community: Community, name: str) -> str:
     return _layout("Community", name, "\n".join(parts), current="community.html")
 
 
-def _actions_page(entries: Sequence[Mapping[str, Any]], name: str) -> str:
+def _action_rows(entries: Iterable[Mapping[str, Any]]) -> list[str]:
     rows = []
-    for e in sorted(entries, key=lambda e: e["started"], reverse=True):
+    for e in entries:
         for item in e["open"]:
             state = "carried forward" if item["state"] == "carried" else item["state"]
             rows.append(
@@ -318,6 +366,10 @@ def _actions_page(entries: Sequence[Mapping[str, Any]], name: str) -> str:
                 f'<td>{state}</td><td><a href="sessions/{e["name"]}.html">'
                 f"{escape(e['title'])}</a></td></tr>"
             )
+    return rows
+
+
+def _actions_page(rows: Sequence[str], name: str) -> str:
     table = (
         '<table><thead><tr><th scope="col">Action item</th><th scope="col">Who</th>'
         '<th scope="col">State</th><th scope="col">From</th></tr></thead>'
@@ -345,49 +397,165 @@ header.site .community { margin: 0 0 .25rem; font-weight: 600; }
 header.site nav a[aria-current="page"] { font-weight: 700; text-decoration: none; }
 footer.site { margin-top: 2rem; border-top: 1px solid #767676; }
 .nowrap { white-space: nowrap; }
-form.find { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end;
-  margin: .5rem 0 1rem; }
+table.sessions { table-layout: fixed; }
+table.sessions .day { width: 7.5rem; }
+table.sessions .protocol { width: 24%; }
+table.sessions .people { width: 17%; }
+table.sessions th.num { width: 5.5rem; }
+tbody th { font-weight: normal; border-bottom: 1px solid #c8c8c8; }
+tbody th .name { font-weight: 600; }
+ul.years { display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; list-style: none; padding: 0; }
+form.find { display: grid; gap: .5rem 1rem; align-items: end; margin: .5rem 0 1rem;
+  grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); }
 form.find .field { display: flex; flex-direction: column; }
-form.find .wide { flex: 1 1 18rem; }
+form.find .wide { grid-column: 1 / -1; }
 form.find input, form.find select, form.find button { font: inherit; padding: .3rem .4rem;
-  border: 1px solid #767676; border-radius: 3px; background: #fff; color: #1a1a1a; }
+  border: 1px solid #767676; border-radius: 3px; background: #fff; color: #1a1a1a;
+  min-height: 2.4rem; }
+form.find button { justify-self: start; padding: .3rem 1rem; }
 form.find label { font-size: .9rem; font-weight: 600; }
+@media print {
+  ul.years { display: block; }
+}
 """
 )
 
 
-def _data_script(entries: Sequence[Mapping[str, Any]]) -> str:
-    rows = [
-        [
-            e["name"],
-            e["day"],
-            e["protocol"],
-            e["protocol_title"],
-            e["focus"],
-            ", ".join(e["presenters"]),
-            e["time"],
-            e["attendees"],
-            f" {e['terms']} ",
-        ]
-        for e in entries
-    ]
-    data = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-    return f"window.PROTOCOLRUNNER_SESSIONS = {data};\n"
+# -- the search data ------------------------------------------------------------------------------
+
+_LAST = "0123456789abcdefghijklmnopqrstuv"
+_MORE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&*"
+"""A posting list is the gaps between its sessions' places, each in base 32, most significant
+digit first: every digit but the last from ``_MORE``, the last from ``_LAST`` (no character
+that JSON escapes). A word in most sessions costs about one character a session."""
 
 
-def _search_script() -> str:
+def encode_postings(places: Iterable[int]) -> str:
+    """Ascending session places as text (``search.js`` reads it back)."""
+    out: list[str] = []
+    previous = -1
+    for place in places:
+        gap = place - previous - 1
+        previous = place
+        digits = _LAST[gap & 31]
+        gap >>= 5
+        while gap:
+            digits = _MORE[gap & 31] + digits
+            gap >>= 5
+        out.append(digits)
+    return "".join(out)
+
+
+def decode_postings(text: str) -> list[int]:
+    """``encode_postings`` undone (for tests; the page has its own)."""
+    places, value, previous = [], 0, -1
+    for char in text:
+        if char in _MORE:
+            value = value * 32 + _MORE.index(char)
+        else:
+            previous += value * 32 + _LAST.index(char) + 1
+            places.append(previous)
+            value = 0
+    return places
+
+
+def _js_order(word: str) -> bytes:
+    """How JavaScript orders strings (by UTF-16 code units), for its binary search."""
+    return word.encode("utf-16-be", "surrogatepass")
+
+
+def _search_script_of(year: str, entries: Sequence[Mapping[str, Any]]) -> str:
+    """A year's search data: its sessions' rows, its words, each word's sessions."""
+    places: dict[str, list[int]] = {}
+    for place, e in enumerate(entries):
+        for word in e["words"]:
+            found = places.get(word)
+            if found is None:
+                places[word] = [place]
+            else:
+                found.append(place)
+    words = sorted(places, key=_js_order)
+    data = {
+        "year": year,
+        "sessions": [
+            [
+                e["name"],
+                e["day"],
+                e["protocol"],
+                e["protocol_title"],
+                e["focus"],
+                ", ".join(e["presenters"]),
+                e["time"],
+                e["attendees"],
+            ]
+            for e in entries
+        ],
+        "words": words,
+        "postings": [encode_postings(places[word]) for word in words],
+    }
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"(window.PROTOCOLRUNNER_DATA = window.PROTOCOLRUNNER_DATA || []).push({text});\n"
+
+
+def search_script() -> str:
     return resources.files(__package__).joinpath("templates", "search.js").read_text("utf-8")
 
 
+# -- a year of sessions ------------------------------------------------------------------------
+
+
+def _year_summary(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """What the shared pages need of a year: small, kept for the years that did not change."""
+    protocols: dict[str, str] = {}
+    people: set[str] = set()
+    role_names: dict[str, str] = {}
+    for e in reversed(entries):  # oldest first: the newest title and role name win
+        protocols[e["protocol"]] = e["protocol_title"]
+        people.update(e["attendees"])
+        role_names.update(e["role_names"])
+    history = [PastSession(date.fromisoformat(e["day"]), e["roles"]) for e in reversed(entries)]
+    members = {
+        m.name: [
+            m.sessions,
+            m.roles,
+            m.last_session.isoformat() if m.last_session else None,
+            m.last_presented.isoformat() if m.last_presented else None,
+        ]
+        for m in member_histories([], history, rotating=(), others=True)
+    }
+    return {
+        "count": len(entries),
+        "protocols": protocols,
+        "people": sorted(people),
+        "role_names": role_names,
+        "members": members,
+        "newest": [_row(e) for e in entries[:NEWEST]],
+        "actions": _action_rows(entries),
+    }
+
+
+def _histories(summary: Mapping[str, Any]) -> list[MemberHistory]:
+    def day(text: str | None) -> date | None:
+        return date.fromisoformat(text) if text else None
+
+    return [
+        MemberHistory(
+            name,
+            listed=False,
+            sessions=n,
+            roles=roles,
+            last_session=day(last),
+            last_presented=day(presented),
+        )
+        for name, (n, roles, last, presented) in summary["members"].items()
+    ]
+
+
+def _order(entry: Mapping[str, Any]) -> tuple[str, str]:
+    return entry["day"], entry["started"]
+
+
 # -- publishing -----------------------------------------------------------------------------------
-
-
-def _signature(path: Path) -> list[int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return [st.st_mtime_ns, st.st_size]
 
 
 def _events_key(events: Iterable[FollowThroughEvent]) -> str:
@@ -395,12 +563,12 @@ def _events_key(events: Iterable[FollowThroughEvent]) -> str:
     return hashlib.sha256(" ".join(parts).encode()).hexdigest()[:16] if parts else ""
 
 
-def _load_state(out: Path) -> dict[str, Any] | None:
+def _load_json(path: Path) -> dict[str, Any] | None:
     try:
-        state = json.loads((out / STATE_FILE).read_text("utf-8"))
+        data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    return state if isinstance(state, dict) and state.get("format") == SITE_FORMAT else None
+    return data if isinstance(data, dict) else None
 
 
 def _write_if_changed(out: Path, name: str, text: str) -> bool:
@@ -414,12 +582,55 @@ def _write_if_changed(out: Path, name: str, text: str) -> bool:
     return True
 
 
+def _remove(out: Path, name: str, result: PublishResult) -> None:
+    with contextlib.suppress(OSError):
+        (out / name).unlink()
+        result.removed.append(name)
+
+
 def _community(record: Record, problems: list[Problem]) -> Community:
     try:
         return record.load_community()
     except FileProblems as exc:
         problems.extend(exc.problems)
         return record.last_good_community() or Community(name=record.root.name or "Community")
+
+
+@dataclass
+class _Before:
+    """What an earlier publish left in ``out``."""
+
+    files: dict[str, list[Any]] = field(default_factory=dict)
+    """Session file (relative to the sessions folder) -> [mtime_ns, size, events key, page,
+    session id, year]; empty when the layout changed (everything is read again)."""
+    years: dict[str, Any] = field(default_factory=dict)
+    """Year -> its summary (empty when the layout changed)."""
+    pages: set[str] = field(default_factory=set)
+    """Files written for sessions and years, whatever the layout: those no longer wanted go."""
+
+
+def _before(out: Path, layout: str) -> _Before | None:
+    """What ``out`` holds from an earlier publish, or None if it holds no site of ours."""
+    state = _load_json(out / SITE_STATE)
+    if state is not None and state.get("format") == SITE_FORMAT:
+        files, years = state.get("files", {}), state.get("years", {})
+        before = _Before(pages={f"sessions/{f[3]}.html" for f in files.values()})
+        before.pages.update(name for year in years for name in _year_files(year))
+        if state.get("layout") == layout:
+            before.files, before.years = files, years
+        return before
+    old = _load_json(out / OLD_STATE)
+    if state is not None or (old is not None and old.get("format") == 1):
+        # A site of ours in another format: every page is written again; the first format's
+        # pages and files are known, and removed when no longer wanted.
+        sessions = (old or {}).get("sessions") or {}
+        pages = {f"sessions/{s.get('page')}.html" for s in sessions.values() if isinstance(s, dict)}
+        return _Before(pages=pages | {OLD_STATE, "assets/search-data.js"})
+    return None
+
+
+def _year_files(year: str) -> tuple[str, ...]:
+    return f"years/{year}.html", f"assets/search-{year}.js", f"{STATE_DIR}/{year}.json"
 
 
 def publish(
@@ -431,112 +642,174 @@ def publish(
 ) -> PublishResult:
     """Write (or bring up to date) the site of ``record`` in ``out``."""
     out = Path(out)
-    state = _load_state(out)
-    if state is None and out.exists() and (not out.is_dir() or any(out.iterdir())):
+    result = PublishResult(out)
+    community = _community(record, result.problems)
+    name = one_line(community.name) or "Community record"
+    layout = f"{SITE_FORMAT}:{name}"
+    before = _before(out, layout)
+    if before is None and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise PublishError(
             f"{out} is not empty and holds no site published by protocolrunner; choose a new folder"
         )
+    before = before or _Before()
     root = record.root.resolve()
     if out.resolve() == root or root in out.resolve().parents:
         raise PublishError(f"{out} is inside the record; publish it somewhere else")
 
-    result = PublishResult(out)
-    community = _community(record, result.problems)
-    name = one_line(community.name) or "Community record"
     latest = record.followthrough(result.problems)
     by_session: dict[str, list[FollowThroughEvent]] = {}
     for event in latest.values():
         by_session.setdefault(event.session, []).append(event)
 
-    layout = f"{SITE_FORMAT}:{name}"
-    old: dict[str, Any] = state["sessions"] if state and state.get("layout") == layout else {}
-    scan = record.session_files()
-    pages = page_names(scan)
-    entries: dict[str, dict[str, Any]] = {}
-    to_read: list[Path] = []
-    for path in scan:
-        key = str(path)
-        cached = old.get(key)
+    # Which session files changed since the last publish: by their size and time alone.
+    scan = scan_sessions(record.sessions_dir)
+    result.problems.extend(scan.problems)
+    prefix = str(record.sessions_dir) + os.sep
+    paths = {full.removeprefix(prefix): full for full in scan.files}
+    pages = page_names(paths)
+    files: dict[str, list[Any]] = {}
+    dirty: set[str] = set()  # years drawn again
+    to_read: list[str] = []
+    for rel, full in paths.items():
+        old = before.files.get(rel)
         if (
-            cached is not None
-            and cached["signature"] == _signature(path)
-            and cached["page"] == pages[key]
-            and cached["events"] == _events_key(by_session.get(cached["entry"]["id"], ()))
+            old is not None
+            and old[:2] == list(scan.files[full])
+            and old[3] == pages[rel]
+            and old[2] == _events_key(by_session.get(old[4], ()))
         ):
-            entries[key] = cached
-        else:
-            to_read.append(path)
+            files[rel] = old
+            continue
+        to_read.append(rel)
+        if old is not None:
+            dirty.add(old[5])
+    dirty.update(old[5] for rel, old in before.files.items() if rel not in paths)
 
-    total = len(to_read)
-    if progress is not None:
-        progress(0, total)
-    jobs = [(str(path), pages[str(path)]) for path in to_read]
+    # Read them, each page written where it is read; on every core when there are many.
+    setup = functools.partial(
+        _worker_init,
+        str(record.root),
+        latest,
+        str(out),
+        name,
+        {full: pages[rel] for rel, full in paths.items()},
+    )
+    fresh: dict[str, dict[str, dict[str, Any]]] = {}  # year -> file -> entry
 
-    def take(key: str, found: tuple[dict[str, Any], bool] | list[Problem]) -> None:
+    def take(full: str, found: tuple[dict[str, Any], bool] | list[Problem]) -> None:
+        result.read += 1
         if isinstance(found, list):
             result.problems.extend(found)
             return
         entry, written = found
+        rel = full.removeprefix(prefix)
+        mtime, size = scan.files[full]
         events = _events_key(by_session.get(entry["id"], ()))
-        entries[key] = {
-            "signature": _signature(Path(key)),
-            "events": events,
-            "page": pages[key],
-            "entry": entry,
-        }
+        files[rel] = [mtime, size, events, entry["name"], entry["id"], entry["year"]]
+        fresh.setdefault(entry["year"], {})[rel] = entry
+        dirty.add(entry["year"])
         if written:
-            result.written.append(f"sessions/{pages[key]}.html")
+            result.written.append(f"sessions/{entry['name']}.html")
 
-    count = workers if workers is not None else (os.cpu_count() or 1)
-    if total >= PARALLEL_FROM and count > 1:
-        import multiprocessing
+    total = len(to_read)
+    if progress is not None:
+        progress(0, total)
+    for full, found in _read(
+        [paths[rel] for rel in to_read], setup, workers if workers is not None else _cores()
+    ):
+        take(full, found)
+        if progress is not None and result.read % 500 == 0:
+            progress(result.read, total)
 
-        # Each worker reads, draws and writes its sessions' pages: only the small entries for
-        # the shared pages come back.
-        with ProcessPoolExecutor(
-            max_workers=count,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_init,
-            initargs=(str(record.root), latest, str(out), name),
-        ) as pool:
-            for done, (key, found) in enumerate(pool.map(_worker_read, jobs, chunksize=64), 1):
-                take(key, found)
-                if progress is not None and done % 500 == 0:
-                    progress(done, total)
-    else:
-        _worker_init(str(record.root), latest, str(out), name)
-        for job in jobs:
-            take(*_worker_read(job))
-    result.read = total
-    ordered = sorted(entries.values(), key=lambda item: item["entry"]["started"], reverse=True)
-    sessions_entries = [item["entry"] for item in ordered]
+    # The years that changed: their lists, their search data, their summaries.
+    years = dict(before.years)
+    rereading = set(to_read)
+    by_year: dict[str, list[str]] = {}
+    for rel, f in files.items():
+        by_year.setdefault(f[5], []).append(rel)
+    for year in sorted(dirty):
+        entries_of = fresh.setdefault(year, {})
+        wanted = by_year.get(year, [])
+        if len(entries_of) < len(wanted):
+            kept = (_load_json(out / STATE_DIR / f"{year}.json") or {}).get("entries", {})
+            entries_of |= {rel: kept[rel] for rel in wanted if rel in kept and rel not in rereading}
+            # A year whose state is gone or damaged: its other sessions are read again.
+            missing = [paths[rel] for rel in wanted if rel not in entries_of]
+            if missing:
+                setup()
+                for full in missing:
+                    del files[full.removeprefix(prefix)]
+                    take(full, _worker_read(full))
+        if not entries_of:
+            years.pop(year, None)
+            continue
+        ordered = sorted(entries_of.values(), key=_order, reverse=True)
+        years[year] = _year_summary(ordered)
+        for file, text in (
+            (f"years/{year}.html", _year_page(year, ordered, name)),
+            (f"assets/search-{year}.js", _search_script_of(year, ordered)),
+        ):
+            if _write_if_changed(out, file, text):
+                result.written.append(file)
+        state = json.dumps({"entries": entries_of}, ensure_ascii=False, separators=(",", ":"))
+        write_atomic(out / STATE_DIR / f"{year}.json", state, durable=False)
 
-    # Pages of sessions no longer in the record.
-    keep = {f"sessions/{item['page']}.html" for item in entries.values()}
-    for item in old.values():
-        stale = f"sessions/{item.get('page')}.html"
-        if stale not in keep:
-            with contextlib.suppress(OSError):
-                (out / stale).unlink()
-                result.removed.append(stale)
+    # What is no longer wanted: pages of sessions deleted (or renamed), years now empty.
+    keep = {f"sessions/{f[3]}.html" for f in files.values()}
+    keep.update(name for year in years for name in _year_files(year))
+    for stale in sorted(before.pages - keep):
+        _remove(out, stale, result)
 
+    # The pages every session appears on, from the years' summaries.
+    newest_first = sorted(years, reverse=True)
+    summaries = [years[year] for year in newest_first]
+    role_names: dict[str, str] = {}
+    protocols: dict[str, str] = {}
+    for s in reversed(summaries):
+        role_names.update(s["role_names"])
+        protocols.update(s["protocols"])
+    index = {
+        "count": sum(s["count"] for s in summaries),
+        "years": [(year, years[year]["count"]) for year in newest_first],
+        "protocols": protocols,
+        "people": sorted({n for s in summaries for n in s["people"]}, key=str.casefold),
+        "newest": [row for s in summaries for row in s["newest"]][:NEWEST],
+    }
+    people = add_histories(community.members, (_histories(s) for s in summaries))
     shared = {
         "assets/site.css": SITE_STYLE,
-        "assets/search.js": _search_script(),
-        "assets/search-data.js": _data_script(sessions_entries),
-        "index.html": _index_page(sessions_entries, name),
-        "members.html": _members_page(community, sessions_entries, name),
+        "assets/search.js": search_script(),
+        "index.html": _index_page(index, name),
+        "members.html": _members_page(people, role_names, name),
         "community.html": _community_page(community, name),
-        "actions.html": _actions_page(sessions_entries, name),
+        "actions.html": _actions_page([row for s in summaries for row in s["actions"]], name),
     }
     result.written += [file for file, text in shared.items() if _write_if_changed(out, file, text)]
-    state_text = json.dumps(
-        {"format": SITE_FORMAT, "layout": layout, "sessions": entries},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    write_atomic(out / STATE_FILE, state_text, durable=False)
-    result.sessions = len(entries)
+    if dirty or result.removed or files != before.files or years != before.years:
+        state_text = json.dumps(
+            {"format": SITE_FORMAT, "layout": layout, "files": files, "years": years},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        write_atomic(out / SITE_STATE, state_text, durable=False)
+    result.sessions = len(files)
     if progress is not None:
         progress(total, total)
     return result
+
+
+def _read(
+    paths: list[str], setup: Callable[[], object], helpers: int
+) -> Iterable[tuple[str, tuple[dict[str, Any], bool] | list[Problem]]]:
+    if len(paths) >= PARALLEL_FROM and helpers > 1:
+        from .readpool import read_all
+
+        return read_all(paths, _worker_read, helpers, setup=setup)
+    setup()
+    return ((path, _worker_read(path)) for path in paths)
+
+
+def _cores() -> int:
+    from .readpool import cores
+
+    return cores()
