@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from protocolrunner.core.browse import (
     SessionFilter,
@@ -155,6 +158,12 @@ def test_fold_ignores_case_and_accents() -> None:
     assert fold("Élodie") == fold("ELODIE") == "elodie"
     assert query_terms("Wait  TIME") == ["wait", "time"]
     assert query_terms("") == []
+
+
+@given(st.text(st.characters(max_codepoint=0x7F)) | st.text())
+def test_fold_of_ascii_takes_a_short_cut_to_the_same_words(text: str) -> None:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    assert fold(text) == "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def test_match_spans_whole_words_and_a_prefix() -> None:

@@ -157,6 +157,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 def fold(text: str) -> str:
     """How the index compares words: case- and accent-insensitively ("Élodie" = "elodie")."""
+    if text.isascii():
+        return text.lower()  # what the rest does to ASCII, in one step
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
