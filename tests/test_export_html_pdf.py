@@ -23,11 +23,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import run_cli
 from test_export_markdown import CLEAN, FIELDS, REGRESSIONS, TOKEN, all_fields, session, stand_ins
 
-from protocolrunner.core.document import session_document
+from protocolrunner.core.document import one_line, session_document
 from protocolrunner.core.export_html import digest_html, session_html
+from protocolrunner.core.markdown import shown_lines
 from protocolrunner.core.models import RecordedAction
 from protocolrunner.core.text import has_control
 
@@ -104,6 +106,11 @@ def test_any_text_in_an_html_session_shows_as_itself(texts: dict[str, str]) -> N
 @given(texts=all_fields)
 def test_any_text_in_an_html_digest_shows_as_itself(texts: dict[str, str]) -> None:
     assert_renders_as_text(two_sessions, texts)
+
+
+@given(st.text(st.sampled_from("ab \t\r\n\x1b\x85\u2028")) | st.text())
+def test_one_line_joins_the_shown_lines_also_by_its_short_cut(text: str) -> None:
+    assert one_line(text) == " ".join(line for line in shown_lines(text) if line is not None)
 
 
 def test_html_page_is_self_contained_and_scriptless() -> None:

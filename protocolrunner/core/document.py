@@ -19,6 +19,7 @@ from .engine import record_lead, record_timing
 from .markdown import is_blank, shown_lines
 from .models import RecordedAction, SessionRecord
 from .outcome import outcome_label
+from .text import visible
 
 ACTION_STATE_WORDS = {
     "open": "open",
@@ -109,6 +110,8 @@ def text_lines(text: str) -> list[list[str]]:
 def one_line(text: str) -> str:
     """``text`` on one line, for a heading, a label, a name or a cell: its lines joined by a
     space, as ``markdown.markdown_inline`` shows it."""
+    if "\n" not in text:
+        return visible(text).strip()  # one line: what shown_lines would make of it
     return " ".join(line for line in shown_lines(text) if line is not None)
 
 
