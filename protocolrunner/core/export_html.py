@@ -40,7 +40,8 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { border-bottom: 1px solid #c8c8c8; padding: .3rem .5rem; text-align: left;
   vertical-align: top; overflow-wrap: break-word; }
-th { border-bottom: 2px solid #767676; }
+thead th { border-bottom: 2px solid #767676; }
+tfoot th, tfoot td { border-top: 2px solid #767676; border-bottom: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.over td.actual { color: #a4262c; font-weight: 600; }
 ul.actions { list-style: none; padding-left: 0; }

@@ -272,7 +272,10 @@ def _index_page(summary: Mapping[str, Any], community: str) -> str:
     count, years = summary["count"], summary["years"]
     rows = "".join(summary["newest"])
     if count > len(summary["newest"]):
-        listed = f'<h2>Newest sessions</h2>\n<p class="meta">The newest {NEWEST}.</p>'
+        listed = (
+            f'<h2>Newest sessions</h2>\n<p class="meta">The {NEWEST} newest; every session is '
+            'on its year\'s page (<a href="#years">below</a>).</p>'
+        )
     else:
         listed = '<h2 class="visually-hidden">All sessions</h2>'
     scripts = "".join(f'<script src="assets/search-{year}.js"></script>\n' for year, _ in years)
@@ -296,7 +299,7 @@ by year.</p></noscript>
 <p><button type="button" id="more" hidden>Show more</button></p></div>
 <div id="all">{listed}
 {TABLE_HEAD}<tbody>{rows}</tbody></table>
-<h2>Sessions by year</h2>
+<h2 id="years">Sessions by year</h2>
 <ul class="years">{_year_links(years)}</ul></div>
 {scripts}<script src="assets/search.js"></script>"""
     return _layout("Sessions", community, body, current="index.html")
@@ -400,22 +403,31 @@ header.site .community { margin: 0 0 .25rem; font-weight: 600; }
 header.site nav a[aria-current="page"] { font-weight: 700; text-decoration: none; }
 footer.site { margin-top: 2rem; border-top: 1px solid #767676; }
 .nowrap { white-space: nowrap; }
-table.sessions { table-layout: fixed; }
-table.sessions .day { width: 7.5rem; }
-table.sessions .protocol { width: 24%; }
-table.sessions .people { width: 17%; }
-table.sessions th.num { width: 5.5rem; }
-tbody th { font-weight: normal; border-bottom: 1px solid #c8c8c8; }
+header.site nav a { white-space: nowrap; display: inline-block; }
+@media (max-width: 36rem) {
+  header.site, main, footer.site { padding-left: .5rem; padding-right: .5rem; }
+  table { font-size: .9rem; }
+  th, td { padding: .25rem .3rem; }
+  table.sessions .num { display: none; }  /* the time is on the session's page */
+}
+@media (min-width: 48rem) {
+  table.sessions { table-layout: fixed; }
+  table.sessions .day { width: 7.5rem; }
+  table.sessions .protocol { width: 24%; }
+  table.sessions .people { width: 17%; }
+  table.sessions th.num { width: 5.5rem; }
+}
+tbody th { font-weight: normal; }
 tbody th .name { font-weight: 600; }
 ul.years { display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; list-style: none; padding: 0; }
 form.find { display: grid; gap: .5rem 1rem; align-items: end; margin: .5rem 0 1rem;
-  grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); }
+  grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); }
 form.find .field { display: flex; flex-direction: column; }
 form.find .wide { grid-column: 1 / -1; }
-form.find input, form.find select, form.find button { font: inherit; padding: .3rem .4rem;
+form.find input, form.find select, button { font: inherit; padding: .3rem .4rem;
   border: 1px solid #767676; border-radius: 3px; background: #fff; color: #1a1a1a;
   min-height: 2.4rem; }
-form.find button { justify-self: start; padding: .3rem 1rem; }
+button { align-self: start; padding: .3rem 1rem; cursor: pointer; }
 form.find label { font-size: .9rem; font-weight: 600; }
 @media print {
   ul.years { display: block; }
