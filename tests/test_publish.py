@@ -214,6 +214,32 @@ def test_a_lost_state_file_reads_its_year_again(record: Record, tmp_path: Path) 
     assert "wombat" in words_by_page(out)[path.stem]
 
 
+def test_a_damaged_site_state_rebuilds_the_site_and_touches_nothing_outside(
+    record: Record, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    publish(record, out)
+    (tmp_path / "mine.html").write_text("keep", "utf-8")
+    state_path = out / "assets" / "state" / "site.json"
+    state = json.loads(state_path.read_text("utf-8"))
+    next(iter(state["files"].values()))[3] = "../../mine"  # a page to remove, outside
+    state_path.write_text(json.dumps(state), "utf-8")
+    (out / "sessions" / "2020-01-01-gone-0000.html").write_text("a deleted session's", "utf-8")
+    again = publish(record, out)
+    assert (tmp_path / "mine.html").read_text("utf-8") == "keep"
+    assert again.read == 6 and again.removed == ["sessions/2020-01-01-gone-0000.html"]
+    assert len(data_rows(out)) == 6 and publish(record, out).read == 0
+    # A year's kept entry that does not fit its file: that session is read again.
+    path, changed = record.load_sessions().sessions[0]
+    year_path = out / "assets" / "state" / "2026.json"
+    year = json.loads(year_path.read_text("utf-8"))
+    damaged = next(rel for rel in year["entries"] if not rel.endswith(path.name))
+    year["entries"][damaged]["name"] = "something-else"
+    year_path.write_text(json.dumps(year), "utf-8")
+    _edit_note(path, changed, "A heron visited the lesson.")
+    assert publish(record, out).read == 2 and len(data_rows(out)) == 6
+
+
 def test_a_broken_session_is_named_every_time_and_left_out(record: Record, tmp_path: Path) -> None:
     out = tmp_path / "site"
     publish(record, out)

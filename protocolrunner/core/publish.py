@@ -234,10 +234,10 @@ def _session_page(entry: Mapping[str, Any], body: str, community: str) -> str:
 
 def _row(e: Mapping[str, Any], up: str = "") -> str:
     return (
-        f'<tr><td class="nowrap">{e["day"]}</td>'
-        f'<td><a href="{up}sessions/{e["name"]}.html">{escape(e["protocol_title"])}</a></td>'
-        f"<td>{escape(e['focus'])}</td><td>{escape(', '.join(e['presenters']))}</td>"
-        f'<td class="num">{e["time"]}</td></tr>'
+        f'<tr><td class="nowrap">{escape(e["day"])}</td>'
+        f'<td><a href="{up}sessions/{escape(e["name"])}.html">{escape(e["protocol_title"])}</a>'
+        f"</td><td>{escape(e['focus'])}</td><td>{escape(', '.join(e['presenters']))}</td>"
+        f'<td class="num">{escape(e["time"])}</td></tr>'
     )
 
 
@@ -574,6 +574,37 @@ def _histories(summary: Mapping[str, Any]) -> list[MemberHistory]:
     ]
 
 
+_ENTRY = {
+    "id": str,
+    "name": str,
+    "started": str,
+    "day": str,
+    "year": str,
+    "protocol": str,
+    "protocol_title": str,
+    "title": str,
+    "focus": str,
+    "presenters": list,
+    "attendees": list,
+    "time": str,
+    "roles": dict,
+    "role_names": dict,
+    "open": list,
+    "words": str,
+}
+
+
+def _entry_ok(entry: object, stamp: Sequence[Any]) -> bool:
+    """Whether a session's entry kept from the last publish can be used as it is (a damaged
+    state's session is read again)."""
+    return (
+        isinstance(entry, dict)
+        and all(isinstance(entry.get(key), kind) for key, kind in _ENTRY.items())
+        and entry["name"] == stamp[3]
+        and entry["year"] == stamp[5]
+    )
+
+
 def _order(entry: Mapping[str, Any]) -> tuple[str, str]:
     return entry["day"], entry["started"]
 
@@ -632,24 +663,80 @@ class _Before:
     """Files written for sessions and years, whatever the layout: those no longer wanted go."""
 
 
+_PAGE_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,150}(?:~[0-9]+)?")
+_YEAR = re.compile(r"[0-9]{4}")
+_SUMMARY = {
+    "count": int,
+    "protocols": dict,
+    "people": list,
+    "role_names": dict,
+    "members": dict,
+    "newest": list,
+    "actions": list,
+}
+
+
+def _stamp_ok(stamp: object) -> bool:
+    return (
+        isinstance(stamp, list)
+        and len(stamp) == 6
+        and all(isinstance(n, int) for n in stamp[:2])
+        and all(isinstance(t, str) for t in stamp[2:])
+        and _PAGE_NAME.fullmatch(stamp[3]) is not None
+        and _YEAR.fullmatch(stamp[5]) is not None
+    )
+
+
+def _summary_ok(year: str, summary: object) -> bool:
+    return (
+        _YEAR.fullmatch(year) is not None
+        and isinstance(summary, dict)
+        and all(isinstance(summary.get(key), kind) for key, kind in _SUMMARY.items())
+    )
+
+
 def _before(out: Path, layout: str) -> _Before | None:
-    """What ``out`` holds from an earlier publish, or None if it holds no site of ours."""
+    """What ``out`` holds from an earlier publish, or None if it holds no site of ours.
+
+    The state is checked before use (it names files to remove): a damaged one, or one of
+    another format, still marks the site as ours, and every page is written again."""
     state = _load_json(out / SITE_STATE)
     if state is not None and state.get("format") == SITE_FORMAT:
-        files, years = state.get("files", {}), state.get("years", {})
-        before = _Before(pages={f"sessions/{f[3]}.html" for f in files.values()})
-        before.pages.update(name for year in years for name in _year_files(year))
-        if state.get("layout") == layout:
-            before.files, before.years = files, years
-        return before
+        files, years = state.get("files"), state.get("years")
+        if (
+            isinstance(files, dict)
+            and isinstance(years, dict)
+            and all(_stamp_ok(stamp) for stamp in files.values())
+            and all(_summary_ok(year, summary) for year, summary in years.items())
+        ):
+            before = _Before(pages={f"sessions/{f[3]}.html" for f in files.values()})
+            before.pages.update(name for year in years for name in _year_files(year))
+            if state.get("layout") == layout:
+                before.files, before.years = files, years
+            return before
+    if state is not None or (out / SITE_STATE).exists():
+        return _Before(pages=_written_before(out))
     old = _load_json(out / OLD_STATE)
-    if state is not None or (old is not None and old.get("format") == 1):
-        # A site of ours in another format: every page is written again; the first format's
-        # pages and files are known, and removed when no longer wanted.
-        sessions = (old or {}).get("sessions") or {}
-        pages = {f"sessions/{s.get('page')}.html" for s in sessions.values() if isinstance(s, dict)}
-        return _Before(pages=pages | {OLD_STATE, "assets/search-data.js"})
+    if old is not None and old.get("format") == 1:
+        # The first format: what it wrote for sessions is found, and removed when no longer
+        # wanted, with its state and search data.
+        return _Before(pages=_written_before(out) | {OLD_STATE, "assets/search-data.js"})
     return None
+
+
+def _written_before(out: Path) -> set[str]:
+    """The files a site of ours may hold for sessions and years, found by their names."""
+    found = set()
+    for folder, pattern, name in (
+        ("sessions", "*.html", _PAGE_NAME),
+        ("years", "*.html", _YEAR),
+        ("assets", "search-*.js", re.compile(r"search-[0-9]{4}")),
+        (STATE_DIR, "*.json", _YEAR),
+    ):
+        for path in (out / folder).glob(pattern):
+            if name.fullmatch(path.stem):
+                found.add(f"{folder}/{path.name}")
+    return found
 
 
 def _year_files(year: str) -> tuple[str, ...]:
@@ -754,8 +841,13 @@ def publish(
         entries_of = fresh.setdefault(year, {})
         wanted = by_year.get(year, [])
         if len(entries_of) < len(wanted):
-            kept = (_load_json(out / STATE_DIR / f"{year}.json") or {}).get("entries", {})
-            entries_of |= {rel: kept[rel] for rel in wanted if rel in kept and rel not in rereading}
+            kept = (_load_json(out / STATE_DIR / f"{year}.json") or {}).get("entries")
+            if isinstance(kept, dict):
+                entries_of |= {
+                    rel: kept[rel]
+                    for rel in wanted
+                    if rel not in rereading and _entry_ok(kept.get(rel), files[rel])
+                }
             # A year whose state is gone or damaged: its other sessions are read again.
             missing = [paths[rel] for rel in wanted if rel not in entries_of]
             if missing:
