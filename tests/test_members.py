@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from protocolrunner.core.demo import write_demo
 from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.members import load_history, member_histories
+from protocolrunner.core.members import add_histories, load_history, member_histories
 from protocolrunner.core.models import Member
 from protocolrunner.core.roles import PastSession, fair_order, propose_fair
 
@@ -68,3 +71,23 @@ def test_next_in_rotation_is_who_setup_proposes(tmp_path: Path) -> None:
     assert sum(h.sessions for h in histories) == sum(
         len({n for names in p.roles.values() for n in names}) for p in history
     )
+
+
+NAMES = st.sampled_from(["Ann", "Bea", "Cal", "Zed", "Yan"])
+PAST = st.builds(
+    PastSession,
+    st.dates(date(2020, 1, 1), date(2026, 12, 31)),
+    st.dictionaries(
+        st.sampled_from(["presenter", "facilitator", "consultants"]),
+        st.lists(NAMES, max_size=3, unique=True),
+        max_size=3,
+    ),
+)
+
+
+@given(st.lists(st.lists(PAST, max_size=6), max_size=4))
+def test_histories_counted_apart_add_up_to_the_whole(parts: list[list[PastSession]]) -> None:
+    """As publish counts them (a year at a time, everyone as an other), then adds them up."""
+    whole = member_histories(MEMBERS, [p for part in parts for p in part], (), others=True)
+    apart = [member_histories([], part, (), others=True) for part in parts]
+    assert add_histories(MEMBERS, apart) == whole
