@@ -83,7 +83,11 @@ class _Helper:
         self.answers: queue.Queue[list[Any] | None] = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        self._send(task)
+        try:
+            self._send(task)
+        except OSError:
+            self.close()  # a helper that quit at once: not left behind
+            raise
 
     def _read(self) -> None:
         stream = self.process.stdout
