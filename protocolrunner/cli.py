@@ -127,18 +127,17 @@ def _source_label(entry) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .core.describe import total_minutes
-
+    # From the outlines alone: with no protocol file changed, no pydantic is imported.
     library = _library(args)
     if args.json:
         rows = [
             {
                 "id": entry.id,
-                "title": entry.protocol.title,
-                "version": entry.protocol.version,
-                "summary": entry.protocol.summary,
-                "minutes": entry.protocol.seconds / 60,
-                "steps": len(entry.protocol.steps),
+                "title": entry.outline.title,
+                "version": entry.outline.version,
+                "summary": entry.outline.summary,
+                "minutes": entry.outline.seconds / 60,
+                "steps": len(entry.outline.steps),
                 "source": entry.source.kind,
                 "path": str(entry.path),
                 "sha256": entry.sha256,
@@ -155,8 +154,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     width = max(len(entry.id) for entry in library)
     for entry in library:
-        p = entry.protocol
-        _say(f"{entry.id:<{width}}  {p.title} ({total_minutes(p)})")
+        p = entry.outline
+        _say(f"{entry.id:<{width}}  {p.title} ({p.minutes})")
         _say(f"{'':<{width}}  {p.summary}")
         _say(f"{'':<{width}}  {_source_label(entry)}")
     return 0

@@ -520,8 +520,8 @@ class ProtocolRunnerApp(App[None]):
         if isinstance(screen, HomeScreen):
             for entry in self.context.library:
                 yield SystemCommand(
-                    visible(f"Run {entry.protocol.title}"),
-                    visible(entry.protocol.summary),
+                    visible(f"Run {entry.outline.title}"),
+                    visible(entry.outline.summary),
                     lambda e=entry: self.open_setup(e),
                 )
         # Screens can offer their own commands (the record browser does).

@@ -234,7 +234,7 @@ class RecordSessionsScreen(Screen):
         context = self.app.context
         protocols = dict(facets.protocols)
         for entry in context.library:
-            protocols.setdefault(entry.id, entry.protocol.title)
+            protocols.setdefault(entry.id, entry.outline.title)
         by_title = sorted(protocols.items(), key=_by_label)
         people = dict.fromkeys([*context.community.member_names, *facets.people])
         await self.query_one("#record-filter-fields").mount_all(
