@@ -342,8 +342,8 @@ def _row_json(row) -> dict:
 
     return {
         "id": row.id,
-        "path": str(row.path),
-        "started": row.started.isoformat(),
+        "path": row.path_text,
+        "started": row.started_text,
         "protocol": row.protocol_id,
         "title": row.protocol_title,
         "presenters": row.presenters,
@@ -372,7 +372,7 @@ def _print_rows(rows, as_json: bool) -> None:
         focus = " ".join(visible(row.focus).split())
         title, presenters = visible(row.protocol_title), visible(row.presenters or "-")
         _say(
-            f"{visible(row.id)}  {row.started:%Y-%m-%d}  {title:<24.24}  "
+            f"{visible(row.id)}  {row.day}  {title:<24.24}  "
             f"{presenters:<16.16}  {format_duration(row.actual):>7}  {focus}"
         )
         if row.snippet:

@@ -74,22 +74,111 @@ CREATE VIRTUAL TABLE fts USING fts5(
 """
 
 
-@dataclass(frozen=True, slots=True)
 class SessionRow:
-    """One session as the index knows it: enough for a table row and a search hit."""
+    """One session as the index knows it: enough for a table row and a search hit.
 
-    path: Path
-    id: str
-    started: datetime
-    protocol_id: str
-    protocol_title: str
-    presenters: str
-    focus: str
-    planned: int
-    actual: int
-    status: str
-    attendees: int
-    snippet: str = ""
+    The path and the start are kept as the index stores them (text) and made a ``Path`` and a
+    ``datetime`` when first asked for: a listing that only prints them (``record list``,
+    ``record search``) never pays for either (``path_text``, ``started_text``, ``day``).
+    """
+
+    __slots__ = (
+        "_path",
+        "_started",
+        "actual",
+        "attendees",
+        "focus",
+        "id",
+        "planned",
+        "presenters",
+        "protocol_id",
+        "protocol_title",
+        "snippet",
+        "status",
+    )
+
+    def __init__(
+        self,
+        path: Path | str,
+        id: str,
+        started: datetime | str,
+        protocol_id: str,
+        protocol_title: str,
+        presenters: str,
+        focus: str,
+        planned: int,
+        actual: int,
+        status: str,
+        attendees: int,
+        snippet: str = "",
+    ) -> None:
+        self._path = path
+        self.id = id
+        self._started = started
+        self.protocol_id = protocol_id
+        self.protocol_title = protocol_title
+        self.presenters = presenters
+        self.focus = focus
+        self.planned = planned
+        self.actual = actual
+        self.status = status
+        self.attendees = attendees
+        self.snippet = snippet
+
+    @property
+    def path(self) -> Path:
+        if isinstance(self._path, str):
+            self._path = Path(self._path)
+        return self._path
+
+    @property
+    def path_text(self) -> str:
+        return self._path if isinstance(self._path, str) else str(self._path)
+
+    @property
+    def started(self) -> datetime:
+        if isinstance(self._started, str):
+            self._started = datetime.fromisoformat(self._started)
+        return self._started
+
+    @property
+    def started_text(self) -> str:
+        """The start as ISO 8601 text (``datetime.isoformat``)."""
+        return self._started if isinstance(self._started, str) else self._started.isoformat()
+
+    @property
+    def day(self) -> str:
+        """The day of the start, ``YYYY-MM-DD``."""
+        text = self.started_text
+        # ISO text starts with the date, but pads a year before 1000 where strftime does not.
+        return text[:10] if text[:1] != "0" else f"{self.started:%Y-%m-%d}"
+
+    def _values(self) -> tuple[object, ...]:
+        return (
+            self.path,
+            self.id,
+            self.started,
+            self.protocol_id,
+            self.protocol_title,
+            self.presenters,
+            self.focus,
+            self.planned,
+            self.actual,
+            self.status,
+            self.attendees,
+            self.snippet,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SessionRow):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return f"SessionRow({self.path_text!r}, {self.id!r}, {self.started_text!r}, ...)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -673,9 +762,9 @@ class SessionIndex:
             sql = f"SELECT {columns}, '' FROM ({inner}) s{order}"
         return [
             SessionRow(
-                Path(r[0]),
+                r[0],
                 r[1],
-                datetime.fromisoformat(r[2]),
+                r[2],
                 r[3],
                 r[4],
                 r[5],

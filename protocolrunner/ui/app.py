@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..core.engine import Session
     from ..core.journal import JournalEntry
     from ..core.library import LibraryEntry
+    from ..core.problems import Problem
     from .context import AppContext
 
 PROJECTOR_THEME = Theme(
@@ -101,6 +102,7 @@ class ProtocolRunnerApp(App[None]):
         self.start_with = start_with
         self.browse_record = browse_record
         self.preview = preview
+        self._library_told = False
         self.startup_error: str | None = None
         """Why the app could not start, if it could not; the command line prints it."""
         self.animation_level = "none"
@@ -168,6 +170,14 @@ class ProtocolRunnerApp(App[None]):
         except StartupError as exc:
             self.call_from_thread(self._fail, str(exc))
             return
+        if self._opens_browser():
+            # The browser's rows need only the record's index: it opens now, and the library
+            # (for its filter lists) is loaded here meanwhile.
+            self.call_from_thread(self._open, context)
+            context.library  # noqa: B018
+            self.call_from_thread(self.library_loaded)
+            return
+        context.library  # noqa: B018  (loaded here, off the UI thread: home lists it)
         self.call_from_thread(self._open, context)
 
     def _fail(self, message: str) -> None:
@@ -177,6 +187,8 @@ class ProtocolRunnerApp(App[None]):
     def _open(self, context: AppContext) -> None:
         from .screens.home import HomeScreen
 
+        if not self._opens_browser():
+            context.library  # noqa: B018  (at once, for a context made ready beforehand)
         self._loaded_context = context
         self.apply_settings()
         self.show_community_name()
@@ -204,10 +216,11 @@ class ProtocolRunnerApp(App[None]):
                 self.push_screen(RecordSessionsScreen())
         else:
             self._replace_loading(HomeScreen())
-        for problem in context.problems:
-            self.notify(
-                visible(str(problem)), title="Skipped a file", severity="warning", markup=False
-            )
+        problems = list(context.problems)
+        if context.library_loaded:
+            problems[:0] = context.library.problems
+            self._library_told = True
+        self._tell_problems(problems)
         for problem in context.setting_problems:
             self.notify(
                 visible(str(problem)),
@@ -218,6 +231,18 @@ class ProtocolRunnerApp(App[None]):
             )
         if start is not None:
             self.open_setup(start)
+
+    def library_loaded(self) -> None:
+        """Tell the protocol files the library skipped, once, if the record opened first."""
+        if not self._library_told:
+            self._library_told = True
+            self._tell_problems(self.context.library.problems)
+
+    def _tell_problems(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.notify(
+                visible(str(problem)), title="Skipped a file", severity="warning", markup=False
+            )
 
     def _replace_loading(self, screen: Screen) -> None:
         from .screens.loading import LoadingScreen
@@ -341,7 +366,7 @@ class ProtocolRunnerApp(App[None]):
         """Name the community in the header of screens that name nothing else: the room
         knows its community, not the folder its record is kept in."""
         context = self.context
-        self.sub_title = visible(context.community.name.strip() or context.record.root.name)
+        self.sub_title = visible(context.community_info.name.strip() or context.record.root.name)
 
     def apply_settings(self) -> None:
         """The facilitator's theme and keys, from the settings (and the palette's last

@@ -85,14 +85,12 @@ class HomeScreen(Screen):
         self.interrupted: list[JournalEntry] = []
 
     def compose(self) -> ComposeResult:
-        context = self.app.context
+        community = self.app.context.community_info
         yield Header()
         with Vertical(id="home-community"):
-            yield Static(
-                Content.styled(visible(context.community.name), "bold"), id="community-name"
-            )
-            if context.community.purpose.strip():
-                purpose = " ".join(visible(context.community.purpose).split())
+            yield Static(Content.styled(visible(community.name), "bold"), id="community-name")
+            if community.purpose.strip():
+                purpose = " ".join(visible(community.purpose).split())
                 yield Static(Content(purpose), id="community-purpose")
         yield Static(id="resume-banner")
         yield Static(id="home-problems")
@@ -132,7 +130,7 @@ class HomeScreen(Screen):
         self.query_one(FollowThrough).reload()
         # The community may have been edited meanwhile.
         self.app.show_community_name()
-        community = self.app.context.community
+        community = self.app.context.community_info
         self.query_one("#community-name", Static).update(
             Content.styled(visible(community.name), "bold")
         )

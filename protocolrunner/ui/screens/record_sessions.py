@@ -135,7 +135,7 @@ class RecordSessionsScreen(Screen):
             return
         self._opened = True
         context = self.app.context
-        self.sub_title = visible(context.community.name or context.record.root.name)
+        self.sub_title = visible(context.community_info.name or context.record.root.name)
         self._refresh_index()
 
     def record_changed(self) -> None:
@@ -236,7 +236,7 @@ class RecordSessionsScreen(Screen):
         for entry in context.library:
             protocols.setdefault(entry.id, entry.outline.title)
         by_title = sorted(protocols.items(), key=_by_label)
-        people = dict.fromkeys([*context.community.member_names, *facets.people])
+        people = dict.fromkeys([*context.community_info.member_names, *facets.people])
         await self.query_one("#record-filter-fields").mount_all(
             [
                 Select(
