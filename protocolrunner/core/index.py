@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import paths
-from .problems import FileProblems, Problem
+from .problems import FileProblems, Problem, read_toml
 from .scan import scan_sessions
 
 if TYPE_CHECKING:
@@ -354,6 +354,102 @@ def _refresh_lock(db_path: Path) -> threading.Lock:
         return _REFRESH_LOCKS.setdefault(str(db_path.absolute()), threading.Lock())
 
 
+class SessionRows(NamedTuple):
+    """What the index stores of one session, ready to insert (built where the file is read,
+    in a pool's process when many are)."""
+
+    path: str
+    session: tuple[object, ...]
+    people: list[tuple[object, ...]]
+    steps: list[tuple[object, ...]]
+    actions: list[tuple[object, ...]]
+    text: tuple[str, ...]
+
+
+POOL_FROM = 400
+"""From this many session files to read, helper processes read them, one per core
+(``core.readpool``): their start-up (each imports the models) costs less than they save."""
+
+
+def read_sessions(paths: list[str]) -> Iterator[tuple[str, SessionRows | list[Problem]]]:
+    """Each session file of ``paths`` read and validated, in order: its rows for the index,
+    or the problems that keep it out. Many files are read on every core."""
+    from .readpool import cores, read_all
+
+    helpers = cores()
+    if len(paths) < POOL_FROM or helpers < 2:
+        return ((path, read_session(path)) for path in paths)
+    return read_all(paths, read_session, helpers)
+
+
+def read_session(path: str) -> SessionRows | list[Problem]:
+    """One session file as the index stores it, or the problems that keep it out."""
+    from .models import SessionRecord
+    from .validation import validate_document
+
+    try:
+        data, text = read_toml(Path(path))
+        session = validate_document(SessionRecord, data, text, path)
+    except FileProblems as exc:
+        return exc.problems
+    try:
+        return _session_rows(path, session)
+    except (OverflowError, ValueError) as exc:
+        return [Problem(path, f"cannot be added to the search index: {exc}")]
+
+
+def _session_rows(path: str, s: SessionRecord) -> SessionRows:
+    return SessionRows(
+        path,
+        (
+            path,
+            Path(path).name,
+            s.id,
+            s.started.isoformat(),
+            s.started.date().isoformat(),
+            s.protocol.id,
+            s.protocol.title,
+            ", ".join(s.presenters),
+            s.focus,
+            sum(step.planned_seconds for step in s.steps),
+            s.actual_seconds,
+            s.status,
+            len(s.attendees),
+        ),
+        [(name, name_key(name), role.id, role.name) for role in s.roles for name in role.people],
+        [
+            (
+                i,
+                st.id,
+                st.title,
+                st.planned_seconds,
+                st.actual_seconds,
+                st.extended_seconds,
+                int(st.skipped),
+            )
+            for i, st in enumerate(s.steps)
+        ],
+        [
+            (
+                i,
+                a.text,
+                a.owner,
+                int(a.done),
+                a.status,
+                a.reviewed.isoformat() if a.reviewed else None,
+            )
+            for i, a in enumerate(s.actions)
+        ],
+        (
+            "\n".join(a.answer for a in s.setup),
+            "\n".join(n.text for step in s.steps for n in step.notes if n.text),
+            "\n".join(f"{a.text} {a.owner}" for a in s.actions),
+            s.reflection,
+            " ".join(s.attendees),
+        ),
+    )
+
+
 class SessionIndex:
     """Search and filter a record's sessions quickly, whatever its size."""
 
@@ -501,39 +597,65 @@ class SessionIndex:
         for path in removed:
             self._forget(db, path)
             stats.removed += 1
-        for done, path in enumerate(changed):
+        # Session files are read (and validated) by a pool of processes when there are many,
+        # as at the first open of a large record; events are few and read here.
+        sessions = [p for p in changed if p not in events.files]
+        done = 0
+
+        def counted() -> None:
+            nonlocal done
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done, len(changed))
+            done += 1
+
+        for path, read in read_sessions(sessions):
+            counted()
             mtime, size = on_disk[path]
-            is_new = path not in known
-            self._forget(db, path)
+            if path in known:
+                self._forget(db, path)
+            if isinstance(read, list):
+                self._file(db, path, mtime, size, read, stats)
+                continue
+            problem = self._insert_one(db, read)
+            self._file(db, path, mtime, size, [problem] if problem else [], stats)
+            if problem is None:
+                self._count(stats, path in known)
+        for path in changed:
+            if path not in events.files:
+                continue
+            counted()
+            mtime, size = on_disk[path]
+            if path in known:
+                self._forget(db, path)
             try:
-                if path in events.files:
-                    self._insert_event(db, path, self.record.load_event(Path(path)))
-                    db.execute("INSERT INTO files VALUES (?, ?, ?, NULL)", (path, mtime, size))
-                    continue
-                session = self.record.load_session(Path(path), followthrough=False)
+                self._insert_event(db, path, self.record.load_event(Path(path)))
             except FileProblems as exc:
-                stats.problems.extend(exc.problems)
-                db.execute(
-                    "INSERT INTO files VALUES (?, ?, ?, ?)",
-                    (path, mtime, size, json.dumps([asdict(p) for p in exc.problems])),
-                )
+                self._file(db, path, mtime, size, exc.problems, stats)
                 continue
-            problem = self._insert_one(db, path, session)
-            if problem is not None:
-                stats.problems.append(problem)
-                db.execute(
-                    "INSERT INTO files VALUES (?, ?, ?, ?)",
-                    (path, mtime, size, json.dumps([asdict(problem)])),
-                )
-                continue
-            db.execute("INSERT INTO files VALUES (?, ?, ?, NULL)", (path, mtime, size))
-            if is_new:
-                stats.added += 1
-            else:
-                stats.updated += 1
+            self._file(db, path, mtime, size, [], stats)
+            self._count(stats, path in known)
         return stats
+
+    @staticmethod
+    def _file(
+        db: sqlite3.Connection,
+        path: str,
+        mtime: int,
+        size: int,
+        problems: list[Problem],
+        stats: RefreshStats,
+    ) -> None:
+        """Remember a file as read, with the problems that kept it out of the index."""
+        stats.problems.extend(problems)
+        kept = json.dumps([asdict(p) for p in problems]) if problems else None
+        db.execute("INSERT INTO files VALUES (?, ?, ?, ?)", (path, mtime, size, kept))
+
+    @staticmethod
+    def _count(stats: RefreshStats, known: bool) -> None:
+        if known:
+            stats.updated += 1
+        else:
+            stats.added += 1
 
     @staticmethod
     def _forget(db: sqlite3.Connection, path: str) -> None:
@@ -564,92 +686,42 @@ class SessionIndex:
         )
 
     @classmethod
-    def _insert_one(cls, db: sqlite3.Connection, path: str, s: SessionRecord) -> Problem | None:
+    def _insert_one(cls, db: sqlite3.Connection, rows: SessionRows) -> Problem | None:
         """Add one session, or leave the index as it was and say why the session cannot be
         stored: a value SQLite refuses makes that one file a problem, never a failed refresh."""
         db.execute("SAVEPOINT one_session")
         try:
-            cls._insert(db, path, s)
+            cls._insert(db, rows)
         except (OverflowError, ValueError, sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
             db.execute("ROLLBACK TO one_session")
             db.execute("RELEASE one_session")
-            return Problem(path, f"cannot be added to the search index: {exc}")
+            return Problem(rows.path, f"cannot be added to the search index: {exc}")
         db.execute("RELEASE one_session")
         return None
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, path: str, s: SessionRecord) -> None:
-        cursor = db.execute(
+    def _insert(db: sqlite3.Connection, rows: SessionRows) -> None:
+        rowid = db.execute(
             "INSERT INTO sessions (path, name, id, started, day, protocol_id, protocol_title, "
             "presenters, focus, planned, actual, status, attendees) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                path,
-                Path(path).name,
-                s.id,
-                s.started.isoformat(),
-                s.started.date().isoformat(),
-                s.protocol.id,
-                s.protocol.title,
-                ", ".join(s.presenters),
-                s.focus,
-                sum(step.planned_seconds for step in s.steps),
-                s.actual_seconds,
-                s.status,
-                len(s.attendees),
-            ),
-        )
-        rowid = cursor.lastrowid
+            rows.session,
+        ).lastrowid
         db.executemany(
-            "INSERT INTO people VALUES (?, ?, ?, ?, ?)",
-            [
-                (rowid, name, name_key(name), role.id, role.name)
-                for role in s.roles
-                for name in role.people
-            ],
+            "INSERT INTO people VALUES (?, ?, ?, ?, ?)", [(rowid, *row) for row in rows.people]
         )
         db.executemany(
             "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    rowid,
-                    i,
-                    st.id,
-                    st.title,
-                    st.planned_seconds,
-                    st.actual_seconds,
-                    st.extended_seconds,
-                    int(st.skipped),
-                )
-                for i, st in enumerate(s.steps)
-            ],
+            [(rowid, *row) for row in rows.steps],
         )
         db.executemany(
             "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    rowid,
-                    i,
-                    a.text,
-                    a.owner,
-                    int(a.done),
-                    a.status,
-                    a.reviewed.isoformat() if a.reviewed else None,
-                )
-                for i, a in enumerate(s.actions)
-            ],
+            [(rowid, *row) for row in rows.actions],
         )
         db.execute(
             "INSERT INTO fts (rowid, setup, notes, actions, reflection, people) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                rowid,
-                "\n".join(a.answer for a in s.setup),
-                "\n".join(n.text for step in s.steps for n in step.notes if n.text),
-                "\n".join(f"{a.text} {a.owner}" for a in s.actions),
-                s.reflection,
-                " ".join(s.attendees),
-            ),
+            (rowid, *rows.text),
         )
 
     # -- queries -----------------------------------------------------------------------------

@@ -109,14 +109,12 @@ def parse_toml(text: str, name: str) -> dict[str, Any]:
     A file in the shape protocolrunner writes (sessions, follow-through, the community) is read
     by ``core.tomlfast``, which returns what ``tomllib`` would; anything else, and every mistake,
     is read by ``tomllib``, which names the line and column. The fast reader's shape nests too
-    little for the structure check to find anything.
+    little for the structure check to find anything, and holds no number SQLite cannot.
     """
     from .tomlfast import loads
 
     data = loads(text)
     if data is not None:
-        if _has_huge_int(data):
-            raise FileProblems([_number_problem(name, text)])
         return data
     import tomllib  # here: a command that reads no TOML (a cached listing) does not load it
 

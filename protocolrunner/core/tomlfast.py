@@ -33,7 +33,9 @@ _DATETIME = (
     r"(?:[Tt ]([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]{1,6})[0-9]*+)?"
     r"(?:([Zz])|([+-])([01][0-9]|2[0-3]):([0-5][0-9]))?)?"
 )
-_INTEGER = r"(-?+(?:0|[1-9][0-9]*+))"
+# At most 18 digits: always within what SQLite holds, so the gate's check of every number is
+# needed only for documents tomllib reads.
+_INTEGER = r"(-?+(?:0|[1-9][0-9]{0,17}+))"
 # A value on one line: group 1 a string, 2 a whole number, 3 a boolean, 4 an empty array,
 # 5 an empty inline table, 6-16 a date or time. Dates come before numbers: 2026-... is a date.
 _SCALAR = rf"(?:{_STRING}|{_DATETIME}|{_INTEGER}|(true|false)|(\[\])|(\{{\}}))"
@@ -85,27 +87,27 @@ def _document(text: str) -> dict[str, Any]:
         if line is None:
             raise _Unread
         pos = line.end()
-        key = line.group(_KEY_GROUP)
+        groups = line.groups()
+        key = groups[0]
         if key is not None:
             if key in table:
                 raise _Unread
-            if line.group(2 + _SCALAR_GROUPS) is not None:
-                table[key] = _unescape(line.group(2 + _SCALAR_GROUPS))
-            elif line.group(_ARRAY_GROUP) is not None:
-                table[key] = _items(line.group(_ARRAY_GROUP))
+            if groups[_MULTILINE_GROUP - 1] is not None:
+                table[key] = _unescape(groups[_MULTILINE_GROUP - 1])
+            elif groups[_ARRAY_GROUP - 1] is not None:
+                table[key] = _items(groups[_ARRAY_GROUP - 1])
             else:
-                table[key] = _scalar(line, 2)
-        elif line.group(_ARRAY_GROUP + 2) is not None:
-            table = _header(root, line, table_arrays)
+                table[key] = _scalar(groups, 1)
+        elif groups[_ARRAY_GROUP + 1] is not None:
+            table = _header(root, groups[_ARRAY_GROUP : _ARRAY_GROUP + 4], table_arrays)
         elif line.end() == line.start():
             raise _Unread  # nothing matched, before the end: not a line this reader knows
     return root
 
 
-def _header(root: dict[str, Any], line: re.Match[str], table_arrays: set[int]) -> dict[str, Any]:
-    opening, first, second, closing = line.group(
-        _ARRAY_GROUP + 1, _ARRAY_GROUP + 2, _ARRAY_GROUP + 3, _ARRAY_GROUP + 4
-    )
+def _header(root: dict[str, Any], parts: tuple[Any, ...], table_arrays: set[int]) -> dict[str, Any]:
+    opening, first, second, closing = parts
+
     if not opening and not closing and second is None:
         if first in root:
             raise _Unread
@@ -132,22 +134,22 @@ def _header(root: dict[str, Any], line: re.Match[str], table_arrays: set[int]) -
     return element
 
 
-def _scalar(match: re.Match[str], first: int) -> Any:
-    """The value of a ``_SCALAR`` whose groups start at ``first``."""
-    string = match.group(first)
+def _scalar(groups: tuple[Any, ...], first: int) -> Any:
+    """The value of a ``_SCALAR`` whose groups start at index ``first`` of ``groups``."""
+    string = groups[first]
     if string is not None:
         return _unescape(string)
-    if match.group(first + 1) is not None:
-        return _datetime(match.groups()[first : first + 11])
-    number = match.group(first + 12)
+    if groups[first + 1] is not None:
+        return _datetime(groups[first + 1 : first + 12])
+    number = groups[first + 12]
     if number is not None:
         return int(number)
-    boolean = match.group(first + 13)
+    boolean = groups[first + 13]
     if boolean is not None:
         return boolean == "true"
-    if match.group(first + 14) is not None:
+    if groups[first + 14] is not None:
         return []
-    if match.group(first + 15) is not None:
+    if groups[first + 15] is not None:
         return {}
     raise _Unread
 
@@ -161,8 +163,9 @@ def _items(block: str) -> list[Any]:
         if item is None:
             raise _Unread
         pos = item.end()
-        inline = item.group(1 + _SCALAR_GROUPS)
-        items.append(_inline_table(inline) if inline is not None else _scalar(item, 1))
+        groups = item.groups()
+        inline = groups[_SCALAR_GROUPS]
+        items.append(_inline_table(inline) if inline is not None else _scalar(groups, 0))
     return items
 
 
@@ -174,7 +177,7 @@ def _inline_table(text: str) -> dict[str, Any]:
         pair = _PAIR.match(text, pos)
         if pair is None or pair.group(1) in table:
             raise _Unread
-        table[pair.group(1)] = _scalar(pair, 2)
+        table[pair.group(1)] = _scalar(pair.groups(), 1)
         pos = pair.end()
     return table
 
