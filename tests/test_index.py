@@ -797,3 +797,22 @@ def test_many_files_are_read_by_helpers_with_the_same_outcome(
     assert len(pooled.problems) == 2 and pooled.added == 38
     assert heard == [(n, 40) for n in range(0, 40, 5)]
     assert len(read_here) == (0 if helper == "python" else 40)
+
+
+def test_the_filter_menus_are_stored_by_the_refresh_that_changes_them(
+    index: SessionIndex, record: Record
+) -> None:
+    """One row to read on the browser's side; a removed session takes its protocol and people
+    out of the menus at the next refresh; a damaged row is worked out again."""
+    db = index._connect()
+    stored = index.facets()
+    assert db.execute("SELECT count(*) FROM meta WHERE key = 'facets'").fetchone() == (1,)
+    assert stored == index_module._work_out_facets(db)
+    assert "tuning" in dict(stored.protocols)
+    path_of(record, "a2000002").unlink()  # the only Tuning session
+    index.refresh()
+    after = index.facets()
+    assert "tuning" not in dict(after.protocols)
+    assert after == index_module._work_out_facets(db)
+    db.execute("UPDATE meta SET value = '[' WHERE key = 'facets'")
+    assert index.facets() == after

@@ -34,6 +34,7 @@ from ...core.browse import (
 )
 from ...core.index import (
     LONG_REFRESH,
+    Facets,
     RefreshStats,
     SessionIndex,
     SessionRow,
@@ -161,11 +162,13 @@ class RecordSessionsScreen(Screen):
         return self._db_path or default_index_path(self.app.context.record.root)
 
     @work(thread=True, exclusive=True, group="record-index", name="refresh-index")
-    def _refresh_index(self) -> RefreshStats:
+    def _refresh_index(self) -> tuple[RefreshStats, Facets]:
         # The thread has its own connection (SQLite connections stay in their thread); the
-        # screen opens another once the index is up to date.
+        # screen opens another once the index is up to date. What the filter menus list is
+        # read here too (the refresh stores it), never on the UI thread.
         with SessionIndex(self.app.context.record, self.db_path) as index:
-            return index.refresh(progress=self._reading)
+            stats = index.refresh(progress=self._reading)
+            return stats, index.facets()
 
     def _reading(self, done: int, total: int) -> None:
         # In the refresh thread. Worth telling only when many files are new to the index: the
@@ -182,11 +185,12 @@ class RecordSessionsScreen(Screen):
         if event.worker.name != "refresh-index":
             return
         if event.state == WorkerState.SUCCESS:
-            result = event.worker.result
+            assert isinstance(event.worker.result, tuple)
+            result, facets = event.worker.result
             assert isinstance(result, RefreshStats)
             if result.warning:
                 self.notify(visible(result.warning), severity="warning", markup=False, timeout=10)
-            self._index_ready(result.problems)
+            self._index_ready(result.problems, facets)
         elif event.state == WorkerState.ERROR:
             self.notify(
                 visible(f"Could not read the record: {event.worker.error}"),
@@ -195,7 +199,7 @@ class RecordSessionsScreen(Screen):
                 timeout=10,
             )
 
-    def _index_ready(self, problems: list[Problem]) -> None:
+    def _index_ready(self, problems: list[Problem], facets: Facets) -> None:
         again = self.index is not None  # after a sync: the filters are there already
         if self.index is not None:
             self.index.close()
@@ -204,7 +208,7 @@ class RecordSessionsScreen(Screen):
         self._show_problems(problems)
         self.reload()
         if not again:
-            self.call_later(self._mount_filters)
+            self.call_later(self._mount_filters, facets)
 
     def _show_problems(self, problems: list[Problem]) -> None:
         self.problems = problems
@@ -226,11 +230,9 @@ class RecordSessionsScreen(Screen):
             lines.append(Content(f"  … and {count - SHOWN_PROBLEMS} more"))
         banner.update(Content("\n").join(lines))
 
-    async def _mount_filters(self) -> None:
+    async def _mount_filters(self, facets: Facets) -> None:
         # Mounted once the index can say what there is to filter by; three Selects also cost
         # more to build than the rest of the screen, so the first frame is quicker without them.
-        assert self.index is not None
-        facets = self.index.facets()
         context = self.app.context
         protocols = dict(facets.protocols)
         for entry in context.library:
