@@ -65,7 +65,9 @@ class ProtocolRunnerApp(App[None]):
     """Run discussion protocols for a Community of Practice."""
 
     TITLE = "protocolrunner"
-    CSS_PATH = "app.tcss"
+    # The screens shown at start-up are styled from the start: Textual parses every style sheet
+    # afresh when a screen brings a new one, which held home back by tens of milliseconds.
+    CSS_PATH = ["app.tcss", "screens/home.tcss", "screens/record_sessions.tcss"]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -139,15 +141,10 @@ class ProtocolRunnerApp(App[None]):
             self._open(self._loaded_context)
             return
         self.push_screen(self._first_screen())
-
-    def on_ready(self) -> None:
-        # Textual is ready once its start-up batch is over; the first frame is painted at the
-        # next refresh. Only then are the record and library opened, in a thread: importing the
-        # models holds the GIL for much of the time, and would hold that frame back.
-        if self._load is not None and self._loaded_context is None:
-            self.call_after_refresh(
-                self.run_worker, self._load_context, thread=True, name="load", group="load"
-            )
+        # Opened in a thread while the first frame is painted: with nothing changed since the
+        # last start, opening the record needs neither the models nor pydantic (the summary
+        # cache has what home shows), so it holds the GIL for a few milliseconds only.
+        self.run_worker(self._load_context, thread=True, name="load", group="load")
 
     def _opens_browser(self) -> bool:
         return self.browse_record and self.start_with is None and self.preview is None
@@ -178,6 +175,8 @@ class ProtocolRunnerApp(App[None]):
             self.call_from_thread(self.library_loaded)
             return
         context.library  # noqa: B018  (loaded here, off the UI thread: home lists it)
+        from .screens import home  # noqa: F401  (imported here too: the UI thread is drawing)
+
         self.call_from_thread(self._open, context)
 
     def _fail(self, message: str) -> None:
