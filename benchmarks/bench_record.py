@@ -339,19 +339,41 @@ def bench_commands(record, db_path: Path) -> list[Figure]:
         f"import sqlite3; db = sqlite3.connect({str(db_path)!r}); "
         f"db.execute({SEARCH_SQL!r}, ({fts_query(word)!r},) * 2).fetchall()"
     )
+    # A listing up to date with the files must at least look at each file's time and size:
+    # the same floors, with a stat of every session file first.
+    stat_all = (
+        f"import os; [e.stat() for d in os.scandir({str(record.sessions_dir)!r}) "
+        "for e in os.scandir(d.path)]; "
+    )
+    listed = process_seconds([*cli, "list", "--limit", "20"], env)
+    searched = process_seconds([*cli, "search", word], env)
     return [
         (
             "record list --limit 20",
             "python + sqlite3 query",
             process_seconds([sys.executable, "-c", floor_list], env),
-            process_seconds([*cli, "list", "--limit", "20"], env),
+            listed,
+            LIST_TARGET,
+        ),
+        (
+            "  same",
+            "python + stat every file + query",
+            process_seconds([sys.executable, "-c", stat_all + floor_list], env),
+            listed,
             LIST_TARGET,
         ),
         (
             f"record search {word} ({hits} hits)",
             "python + FTS5 query",
             process_seconds([sys.executable, "-c", floor_search], env),
-            process_seconds([*cli, "search", word], env),
+            searched,
+            LIST_TARGET,
+        ),
+        (
+            "  same",
+            "python + stat every file + query",
+            process_seconds([sys.executable, "-c", stat_all + floor_search], env),
+            searched,
             LIST_TARGET,
         ),
     ]

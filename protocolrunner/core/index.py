@@ -591,6 +591,13 @@ class SessionIndex:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
 
+    def was_refreshed(self) -> bool:
+        """Whether the index file holds a finished refresh, so that what it lists can be shown
+        while a new refresh looks for changes. A missing file is not created."""
+        if self._db is None and not self.db_path.is_file():
+            return False
+        return _stored_signature(self._connect()) is not None
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()

@@ -9,6 +9,7 @@ quickly as one of ten. The index is brought up to date in a thread when the scre
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from ...core.browse import (
 from ...core.index import (
     LONG_REFRESH,
     Facets,
+    IndexBusy,
     RefreshStats,
     SessionIndex,
     SessionRow,
@@ -94,6 +96,8 @@ class RecordSessionsScreen(Screen):
         self._last_search = 0.0
         self._opened = False
         self._filters_mounted = False
+        self._filters_requested = False
+        self._reload_after_refresh = False
         self._told_invalid: dict[str | None, str] = {}
         """The invalid date last told of, per date field: each is told once."""
 
@@ -137,13 +141,31 @@ class RecordSessionsScreen(Screen):
         self._opened = True
         context = self.app.context
         self.sub_title = visible(context.community_info.name or context.record.root.name)
+        self._show_known_rows()
         self._refresh_index()
+
+    def _show_known_rows(self) -> None:
+        """Show the sessions as the index listed them at its last refresh, if there was one,
+        while this refresh looks for changes: the rows are there at once, and a change found
+        replaces them a moment later. A first open waits for the index to be built."""
+        index = SessionIndex(self.app.context.record, self.db_path)
+        try:
+            if not index.was_refreshed():
+                index.close()
+                return
+            self.total = index.count()
+        except (OSError, sqlite3.Error, IndexBusy):
+            index.close()
+            return
+        self.index = index
+        self.reload()
 
     def record_changed(self) -> None:
         """A sync brought others' changes: read them into the index and show them."""
         if not self._opened:
             return
         self.pages = None
+        self._reload_after_refresh = True
         self._refresh_index()
 
     def on_unmount(self) -> None:
@@ -190,7 +212,7 @@ class RecordSessionsScreen(Screen):
             assert isinstance(result, RefreshStats)
             if result.warning:
                 self.notify(visible(result.warning), severity="warning", markup=False, timeout=10)
-            self._index_ready(result.problems, facets)
+            self._index_ready(result, facets)
         elif event.state == WorkerState.ERROR:
             self.notify(
                 visible(f"Could not read the record: {event.worker.error}"),
@@ -199,15 +221,21 @@ class RecordSessionsScreen(Screen):
                 timeout=10,
             )
 
-    def _index_ready(self, problems: list[Problem], facets: Facets) -> None:
-        again = self.index is not None  # after a sync: the filters are there already
-        if self.index is not None:
-            self.index.close()
-        self.index = SessionIndex(self.app.context.record, self.db_path)
-        self.total = self.index.count()
-        self._show_problems(problems)
-        self.reload()
-        if not again:
+    def _index_ready(self, stats: RefreshStats, facets: Facets) -> None:
+        changed = stats.added or stats.updated or stats.removed
+        if self.index is None or changed or self._reload_after_refresh:
+            self._reload_after_refresh = False
+            if self.index is not None:
+                self.index.close()
+            self.index = SessionIndex(self.app.context.record, self.db_path)
+            self.total = self.index.count()
+            self.pages = None  # the rows shown (if any) were the index's before this refresh
+            self._show_problems(stats.problems)
+            self.reload()
+        else:
+            self._show_problems(stats.problems)
+        if not self._filters_requested:  # after a sync, the filters are there already
+            self._filters_requested = True
             self.call_later(self._mount_filters, facets)
 
     def _show_problems(self, problems: list[Problem]) -> None:
