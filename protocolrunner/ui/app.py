@@ -141,10 +141,22 @@ class ProtocolRunnerApp(App[None]):
             self._open(self._loaded_context)
             return
         self.push_screen(self._first_screen())
+        if self._opens_browser():
+            return  # the browser is painted first (on_ready), then the record is opened
         # Opened in a thread while the first frame is painted: with nothing changed since the
         # last start, opening the record needs neither the models nor pydantic (the summary
-        # cache has what home shows), so it holds the GIL for a few milliseconds only.
+        # cache has what home shows), so it holds the GIL for a few milliseconds only, and
+        # home is often ready before the loading screen was ever painted.
         self.run_worker(self._load_context, thread=True, name="load", group="load")
+
+    def on_ready(self) -> None:
+        # Textual is ready once its start-up batch is over; the first frame is painted at the
+        # next refresh. The browser's record is opened only then: its index is read on the
+        # heels of the record, and would hold that frame back.
+        if self._load is not None and self._loaded_context is None and self._opens_browser():
+            self.call_after_refresh(
+                self.run_worker, self._load_context, thread=True, name="load", group="load"
+            )
 
     def _opens_browser(self) -> bool:
         return self.browse_record and self.start_with is None and self.preview is None

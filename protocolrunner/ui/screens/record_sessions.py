@@ -141,10 +141,13 @@ class RecordSessionsScreen(Screen):
         self._opened = True
         context = self.app.context
         self.sub_title = visible(context.community_info.name or context.record.root.name)
-        self._show_known_rows()
-        self._refresh_index()
+        if self._show_known_rows():
+            # Once they are painted: the refresh's scan of every file would slow that frame.
+            self.call_after_refresh(self._refresh_index)
+        else:
+            self._refresh_index()
 
-    def _show_known_rows(self) -> None:
+    def _show_known_rows(self) -> bool:
         """Show the sessions as the index listed them at its last refresh, if there was one,
         while this refresh looks for changes: the rows are there at once, and a change found
         replaces them a moment later. A first open waits for the index to be built."""
@@ -152,13 +155,14 @@ class RecordSessionsScreen(Screen):
         try:
             if not index.was_refreshed():
                 index.close()
-                return
+                return False
             self.total = index.count()
         except (OSError, sqlite3.Error, IndexBusy):
             index.close()
-            return
+            return False
         self.index = index
         self.reload()
+        return True
 
     def record_changed(self) -> None:
         """A sync brought others' changes: read them into the index and show them."""
