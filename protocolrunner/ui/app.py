@@ -227,6 +227,9 @@ class ProtocolRunnerApp(App[None]):
                 self.push_screen(RecordSessionsScreen())
         else:
             self._replace_loading(HomeScreen())
+            self.call_after_refresh(
+                self.run_worker, self._warm_up, thread=True, name="warm-up", group="warm-up"
+            )
         problems = list(context.problems)
         if context.library_loaded:
             problems[:0] = context.library.problems
@@ -242,6 +245,13 @@ class ProtocolRunnerApp(App[None]):
             )
         if start is not None:
             self.open_setup(start)
+
+    def _warm_up(self) -> None:
+        """Once home is shown, import what setting up a session needs (the models, pydantic)
+        and read the community whole, so that the first Enter waits for neither."""
+        from ..core import engine  # noqa: F401
+
+        self.context.community  # noqa: B018
 
     def library_loaded(self) -> None:
         """Tell the protocol files the library skipped, once, if the record opened first."""
