@@ -409,12 +409,13 @@ def bench_first_build(record, work: Path, builds: int) -> tuple[list[Figure], li
         return seconds, cpu[0], cpu[1]
 
     pooled = [build("pool") for _ in range(builds)]
-    threshold = index_module.POOL_FROM
-    index_module.POOL_FROM = 10**9
+    # (getattr: the same script times older versions, which read every file in one process.)
+    threshold = getattr(index_module, "POOL_FROM", None)
+    index_module.POOL_FROM = 10**9  # type: ignore[attr-defined]
     try:
         alone = build("alone")
     finally:
-        index_module.POOL_FROM = threshold
+        index_module.POOL_FROM = threshold  # type: ignore[attr-defined]
     seconds = statistics.median(t for t, _, _ in pooled)
     count = len(record.session_files())
     notes = [
@@ -462,7 +463,10 @@ def bench_facets(db_path: Path, record) -> list[Figure]:
     with SessionIndex(record, db_path=db_path) as index:
         index.refresh()
         db = index._connect()
-        worked_out = median_seconds(lambda: index_module._work_out_facets(db), 5, warm_up=1)
+        work_out = getattr(index_module, "_work_out_facets", None)  # older versions: facets()
+        worked_out = median_seconds(
+            (lambda: work_out(db)) if work_out else index.facets, 5, warm_up=1
+        )
         stored = median_seconds(index.facets, QUERY_RUNS, warm_up=1)
     return [("facets() as stored (refresh thread)", "worked out", worked_out, stored, None)]
 
