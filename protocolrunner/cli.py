@@ -732,7 +732,9 @@ def _run_app(
         from .core.settings import load_settings
         from .ui.context import build_context
 
-        settings = load_settings(config)
+        # No settings file: the defaults, which the context makes only when first asked for,
+        # so that opening home needs no pydantic.
+        settings = load_settings(config) if config.exists else None
         if preview is not None:  # a rehearsal: nothing it does may touch the real record
             return build_context(
                 sandbox / "record",

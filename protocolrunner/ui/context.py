@@ -143,6 +143,8 @@ class AppContext:
     @property
     def configured_theme(self) -> str | None:
         """The settings file's theme, if it set one."""
+        if self._settings is None:
+            return None  # no settings file: the defaults set no theme
         settings = self.settings.settings
         return settings.theme if "theme" in settings.model_fields_set else None
 
