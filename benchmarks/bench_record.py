@@ -16,6 +16,21 @@ nothing touches the real record, journal or index. Then, each the median of seve
     with ``Record.save_session``, fsyncs included; the saved files are removed afterwards;
 (e) loading every session with ``Record.load_sessions``, which is what the index saves us from.
 
+Then the figures people wait for, each beside its floor measured in the same run, with the
+ratio (median of several runs, after one warm-up):
+
+(f) ``protocolrunner record list --limit 20`` and ``record search WORD`` (a word about 490
+    sessions mention, at 10,000 sessions) as whole processes, with the index up to date, beside
+    ``python -c`` connecting to the same index file and running the same query (sqlite3 alone:
+    no protocolrunner);
+(g) the first build of the index (``--builds`` times, from no index file), helpers reading the
+    files on every core, beside the same build read in this one process; and the CPU time of
+    both (this process, and its helpers);
+(h) counting the sessions that mention a rare word (about 1 in 100) on an open index, beside
+    the same query on a connection with a far larger page cache (256 MiB);
+(i) the filter menus' lists (``facets()``) as the browser reads them (stored by the refresh)
+    beside working them out (what a refresh that changed anything does, off the UI thread).
+
 Targets are printed beside the figures with whether each is met. It prints numbers only;
 nothing here asserts on timings.
 """
@@ -35,7 +50,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _common import median_seconds  # noqa: E402
+from _common import compile_sources, median_seconds  # noqa: E402
 
 BUILD_RUNS = 5
 REFRESH_RUNS = 11
@@ -257,6 +272,233 @@ def bench_load(record) -> list[Row]:
     ]
 
 
+# -- the figures people wait for, beside their floors -----------------------------------------
+
+Figure = tuple[str, str, float, float, float | None]
+"""(what, floor, floor seconds, seconds, target ratio or None)."""
+
+LIST_SQL = (
+    "SELECT s.path, s.id, s.started, s.protocol_id, s.protocol_title, s.presenters, s.focus, "
+    "s.planned, s.actual, s.status, s.attendees FROM sessions s "
+    "ORDER BY started DESC, id LIMIT 20"
+)
+SEARCH_SQL = (
+    "SELECT s.path, s.id, s.started, s.protocol_id, s.protocol_title, s.presenters, s.focus, "
+    "s.planned, s.actual, s.status, s.attendees, snippet(fts, -1, char(2), char(3), '…', 12) "
+    "FROM (SELECT rowid AS rid, * FROM sessions WHERE rowid IN "
+    "(SELECT rowid FROM fts WHERE fts MATCH ?) ORDER BY started DESC, id) s "
+    "JOIN fts ON fts.rowid = s.rid WHERE fts MATCH ? ORDER BY started DESC, id"
+)
+COUNT_SQL = (
+    "SELECT count(*) FROM sessions s WHERE s.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
+)
+PROCESS_RUNS = 11
+LIST_TARGET = 3.0
+BUILD_TARGET = 4.0
+COUNT_TARGET = 1.2
+
+
+def word_mentioned_by(db_path: Path, share: float) -> tuple[str, int]:
+    """A word of the index's vocabulary that about ``share`` of the sessions mention."""
+    import sqlite3
+
+    db = sqlite3.connect(db_path)
+    try:
+        total = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, 'fts', 'row')")
+        rows = db.execute(
+            "SELECT term, doc FROM temp.vocab WHERE length(term) > 3 AND term GLOB '[a-z]*'"
+        ).fetchall()
+    finally:
+        db.close()
+    term, docs = min(rows, key=lambda row: (abs(row[1] - share * total), row[0]))
+    return term, docs
+
+
+def process_seconds(argv: list[str], env: dict[str, str]) -> float:
+    import subprocess
+
+    def run() -> None:
+        subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    return median_seconds(run, PROCESS_RUNS, warm_up=1)
+
+
+def bench_commands(record, db_path: Path) -> list[Figure]:
+    """``record list`` and ``record search`` as whole processes, beside Python and sqlite3."""
+    from protocolrunner.core.index import fts_query
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    cli = [sys.executable, "-m", "protocolrunner", "--record", str(record.root), "record"]
+    word, hits = word_mentioned_by(db_path, 490 / 10_000)
+    floor_list = (
+        f"import sqlite3; db = sqlite3.connect({str(db_path)!r}); "
+        f"db.execute({LIST_SQL!r}).fetchall()"
+    )
+    floor_search = (
+        f"import sqlite3; db = sqlite3.connect({str(db_path)!r}); "
+        f"db.execute({SEARCH_SQL!r}, ({fts_query(word)!r},) * 2).fetchall()"
+    )
+    # A listing up to date with the files must at least look at each file's time and size:
+    # the same floors, with a stat of every session file first.
+    stat_all = (
+        f"import os; [e.stat() for d in os.scandir({str(record.sessions_dir)!r}) "
+        "for e in os.scandir(d.path)]; "
+    )
+    listed = process_seconds([*cli, "list", "--limit", "20"], env)
+    searched = process_seconds([*cli, "search", word], env)
+    return [
+        (
+            "record list --limit 20",
+            "python + sqlite3 query",
+            process_seconds([sys.executable, "-c", floor_list], env),
+            listed,
+            LIST_TARGET,
+        ),
+        (
+            "  same",
+            "python + stat every file + query",
+            process_seconds([sys.executable, "-c", stat_all + floor_list], env),
+            listed,
+            LIST_TARGET,
+        ),
+        (
+            f"record search {word} ({hits} hits)",
+            "python + FTS5 query",
+            process_seconds([sys.executable, "-c", floor_search], env),
+            searched,
+            LIST_TARGET,
+        ),
+        (
+            "  same",
+            "python + stat every file + query",
+            process_seconds([sys.executable, "-c", stat_all + floor_search], env),
+            searched,
+            LIST_TARGET,
+        ),
+    ]
+
+
+def bench_first_build(record, work: Path, builds: int) -> tuple[list[Figure], list[str]]:
+    """The first build, helpers on every core, beside the same build read in one process."""
+    import resource
+
+    from protocolrunner.core import index as index_module
+    from protocolrunner.core.index import SessionIndex
+
+    def build(name: str) -> tuple[float, float, float]:
+        path = work / f"first-{name}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        before = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+        start = time.perf_counter()
+        with SessionIndex(record, db_path=path) as index:
+            index.refresh()
+        seconds = time.perf_counter() - start
+        after = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+        cpu = [
+            a.ru_utime + a.ru_stime - (b.ru_utime + b.ru_stime)
+            for a, b in zip(after, before, strict=True)
+        ]
+        return seconds, cpu[0], cpu[1]
+
+    pooled = [build("pool") for _ in range(builds)]
+    # (getattr: the same script times older versions, which read every file in one process.)
+    threshold = getattr(index_module, "POOL_FROM", None)
+    index_module.POOL_FROM = 10**9  # type: ignore[attr-defined]
+    try:
+        alone = build("alone")
+    finally:
+        index_module.POOL_FROM = threshold  # type: ignore[attr-defined]
+    seconds = statistics.median(t for t, _, _ in pooled)
+    count = len(record.session_files())
+    notes = [
+        f"first build, {count:,} sessions: median of {builds}; CPU of the last: this process "
+        f"{pooled[-1][1]:.2f} s, helpers {pooled[-1][2]:.2f} s; read in one process: CPU "
+        f"{alone[1]:.2f} s; {seconds / count * 1000:.2f} ms a session"
+    ]
+    return [
+        (f"first index build, {count:,} sessions", "read in one process", alone[0], seconds, None)
+    ], notes
+
+
+def bench_rare_word(db_path: Path, record) -> list[Figure]:
+    import sqlite3
+
+    from protocolrunner.core.index import SessionIndex, fts_query
+
+    word, hits = word_mentioned_by(db_path, 0.01)
+    floor = sqlite3.connect(db_path)
+    floor.execute("PRAGMA cache_size=-262144")
+    query = fts_query(word)
+    floor_seconds = median_seconds(
+        lambda: floor.execute(COUNT_SQL, (query,)).fetchone(), QUERY_RUNS, warm_up=1
+    )
+    floor.close()
+    with SessionIndex(record, db_path=db_path) as index:
+        index.refresh()
+        seconds = median_seconds(lambda: index.count(word), QUERY_RUNS, warm_up=1)
+    count = len(record.session_files())
+    return [
+        (
+            f"rare-word count ({word}: {hits} hits), {count:,}",
+            "same, 256 MiB page cache",
+            floor_seconds,
+            seconds,
+            COUNT_TARGET,
+        )
+    ]
+
+
+def bench_facets(db_path: Path, record) -> list[Figure]:
+    from protocolrunner.core import index as index_module
+    from protocolrunner.core.index import SessionIndex
+
+    with SessionIndex(record, db_path=db_path) as index:
+        index.refresh()
+        db = index._connect()
+        work_out = getattr(index_module, "_work_out_facets", None)  # older versions: facets()
+        worked_out = median_seconds(
+            (lambda: work_out(db)) if work_out else index.facets, 5, warm_up=1
+        )
+        stored = median_seconds(index.facets, QUERY_RUNS, warm_up=1)
+    return [("facets() as stored (refresh thread)", "worked out", worked_out, stored, None)]
+
+
+def print_figures(figures: list[Figure], notes: list[str]) -> None:
+    width = max(len(f[0]) for f in figures)
+    floor_width = max(len(f[1]) for f in figures)
+    print(
+        f"{'what':<{width}}  {'floor':<{floor_width}}  {'floor time':>10}  {'time':>10}  "
+        f"{'ratio':>6}  target"
+    )
+    print(f"{'-' * width}  {'-' * floor_width}  {'-' * 10}  {'-' * 10}  {'-' * 6}  {'-' * 12}")
+    for label, floor_label, floor, seconds, target in figures:
+        ratio = seconds / floor if floor else float("nan")
+        goal = ""
+        if target is not None:
+            goal = f"≤ {target:g}x: {'met' if ratio <= target else 'NOT met'}"
+        elif label.startswith("first index build"):
+            met = "met" if seconds <= BUILD_TARGET else "NOT met"
+            goal = f"≤ {BUILD_TARGET:g} s: {met}"
+        print(
+            f"{label:<{width}}  {floor_label:<{floor_width}}  {shown(floor):>10}  "
+            f"{shown(seconds):>10}  {ratio:>5.2f}x  {goal}".rstrip()
+        )
+    for note in notes:
+        print(note)
+    print(
+        "facets() on the UI thread: none (the browser reads them in its refresh thread; "
+        "benchmarks/bench_app.py times every call by thread)"
+    )
+
+
 def shown(seconds: float) -> str:
     if seconds >= 10:
         return f"{seconds:.2f} s"
@@ -278,22 +520,34 @@ def print_table(rows: list[Row]) -> None:
         print(f"{label:<{width}}  {shown(seconds):>10}  {goal:>9}  {met:<3}  {note}".rstrip())
 
 
-def run(work: Path, sessions: int) -> None:
+def run(work: Path, sessions: int, builds: int, only_figures: bool) -> None:
     isolate(work / "home")
+    from protocolrunner.core.index import SessionIndex, default_index_path
     from protocolrunner.core.library import default_sources, load_library
 
     library = load_library(default_sources())
     record = open_or_write_demo(work / "record", library, sessions)
     scratch = Path(tempfile.mkdtemp(prefix="indexes-", dir=work))
     try:
-        rows = bench_index(record, library, scratch)
-        rows += bench_save(record, library)
-        rows += bench_load(record)
+        if not only_figures:
+            rows = bench_index(record, library, scratch)
+            rows += bench_save(record, library)
+            rows += bench_load(record)
+            print_table(rows)
+            print()
+        with SessionIndex(record) as index:  # the index the commands use, brought up to date
+            index.refresh()
+        db_path = default_index_path(record.root)
+        figures = bench_commands(record, db_path)
+        built, notes = bench_first_build(record, scratch, builds)
+        figures += built
+        figures += bench_rare_word(db_path, record)
+        figures += bench_facets(db_path, record)
     finally:
         for path in scratch.iterdir():
             path.unlink()
         scratch.rmdir()
-    print_table(rows)
+    print_figures(figures, notes)
 
 
 def main() -> None:
@@ -302,15 +556,22 @@ def main() -> None:
     parser.add_argument(
         "--keep", metavar="DIR", help="build the record in DIR and reuse it on later runs"
     )
+    parser.add_argument(
+        "--builds", type=int, default=BUILD_RUNS, metavar="N", help=f"first builds ({BUILD_RUNS})"
+    )
+    parser.add_argument(
+        "--figures", action="store_true", help="only (f) to (i): the figures beside their floors"
+    )
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]} on {sys.platform}; {os.cpu_count()} CPUs")
+    compile_sources()
     if args.keep:
         work = Path(args.keep).expanduser().resolve()
         work.mkdir(parents=True, exist_ok=True)
-        run(work, args.sessions)
+        run(work, args.sessions, args.builds, args.figures)
     else:
         with tempfile.TemporaryDirectory(prefix="bench-record-") as tmp:
-            run(Path(tmp), args.sessions)
+            run(Path(tmp), args.sessions, args.builds, args.figures)
 
 
 if __name__ == "__main__":

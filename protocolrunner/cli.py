@@ -127,18 +127,17 @@ def _source_label(entry) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .core.describe import total_minutes
-
+    # From the outlines alone: with no protocol file changed, no pydantic is imported.
     library = _library(args)
     if args.json:
         rows = [
             {
                 "id": entry.id,
-                "title": entry.protocol.title,
-                "version": entry.protocol.version,
-                "summary": entry.protocol.summary,
-                "minutes": entry.protocol.seconds / 60,
-                "steps": len(entry.protocol.steps),
+                "title": entry.outline.title,
+                "version": entry.outline.version,
+                "summary": entry.outline.summary,
+                "minutes": entry.outline.seconds / 60,
+                "steps": len(entry.outline.steps),
                 "source": entry.source.kind,
                 "path": str(entry.path),
                 "sha256": entry.sha256,
@@ -155,8 +154,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     width = max(len(entry.id) for entry in library)
     for entry in library:
-        p = entry.protocol
-        _say(f"{entry.id:<{width}}  {p.title} ({total_minutes(p)})")
+        p = entry.outline
+        _say(f"{entry.id:<{width}}  {p.title} ({p.minutes})")
         _say(f"{'':<{width}}  {p.summary}")
         _say(f"{'':<{width}}  {_source_label(entry)}")
     return 0
@@ -343,8 +342,8 @@ def _row_json(row) -> dict:
 
     return {
         "id": row.id,
-        "path": str(row.path),
-        "started": row.started.isoformat(),
+        "path": row.path_text,
+        "started": row.started_text,
         "protocol": row.protocol_id,
         "title": row.protocol_title,
         "presenters": row.presenters,
@@ -373,7 +372,7 @@ def _print_rows(rows, as_json: bool) -> None:
         focus = " ".join(visible(row.focus).split())
         title, presenters = visible(row.protocol_title), visible(row.presenters or "-")
         _say(
-            f"{visible(row.id)}  {row.started:%Y-%m-%d}  {title:<24.24}  "
+            f"{visible(row.id)}  {row.day}  {title:<24.24}  "
             f"{presenters:<16.16}  {format_duration(row.actual):>7}  {focus}"
         )
         if row.snippet:
@@ -733,7 +732,9 @@ def _run_app(
         from .core.settings import load_settings
         from .ui.context import build_context
 
-        settings = load_settings(config)
+        # No settings file: the defaults, which the context makes only when first asked for,
+        # so that opening home needs no pydantic.
+        settings = load_settings(config) if config.exists else None
         if preview is not None:  # a rehearsal: nothing it does may touch the real record
             return build_context(
                 sandbox / "record",

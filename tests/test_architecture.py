@@ -84,3 +84,56 @@ def test_only_the_clock_module_reads_the_time():
     ]
     assert readers == []
     assert CLOCK_READS.search((package / "core" / "clock.py").read_text(encoding="utf-8"))
+
+
+HOME_PAINTED = """
+import json, sys
+from pathlib import Path
+from protocolrunner.ui.app import ProtocolRunnerApp
+
+def load():
+    from protocolrunner.ui.context import build_context
+    return build_context(Path(sys.argv[1]), create_record=False)
+
+app = ProtocolRunnerApp(load=load)
+seen = []
+display = app._display  # Textual 8.2.8's hand-over of a frame to its output, as benchmarks use
+
+def painted(screen, renderable):
+    display(screen, renderable)
+    if type(screen).__name__ == "HomeScreen" and not seen:
+        seen.append(sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "tomllib")
+            or m in {"protocolrunner.core.models", "protocolrunner.core.protocol"}))
+        app.exit()
+
+app._display = painted
+app.run(headless=True, size=(80, 24))
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.slow
+def test_home_is_painted_before_the_models_are_imported(tmp_path):
+    """With nothing changed since the last start, home shows the community and the protocol
+    list from the summary cache: the first frame of home needs neither pydantic nor the models
+    (the first start validates, and must: else this check would prove nothing)."""
+    from protocolrunner.core.demo import write_demo
+    from protocolrunner.core.library import default_sources, load_library
+
+    record = tmp_path / "record"
+    write_demo(record, load_library(default_sources()), sessions=5)
+
+    def heavy_at_home() -> list[str]:
+        result = subprocess.run(
+            [sys.executable, "-c", HOME_PAINTED, str(record)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        (found,) = json.loads(result.stdout.splitlines()[-1])
+        return found
+
+    first = heavy_at_home()
+    assert "pydantic" in first
+    assert heavy_at_home() == []

@@ -699,3 +699,60 @@ def test_demo_sessions_must_be_zero_or_more(capsys, tmp_path: Path) -> None:
     assert status == 2
     assert "'-5' is not a whole number of 0 or more" in err
     assert not (tmp_path / "d").exists()
+
+
+MODELS_IMPORTED = """
+import json, sys
+from protocolrunner.cli import main
+status = main(sys.argv[1:])
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "tomllib") or m in {
+    "protocolrunner.core.models", "protocolrunner.core.protocol", "protocolrunner.core.engine"})
+print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
+"""
+
+
+def fresh_run(*argv: str) -> tuple[str, list[str]]:
+    """Run the command line in a new interpreter: what it printed, and which of pydantic, the
+    models and the TOML parser it imported."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", MODELS_IMPORTED, *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    report = json.loads(result.stderr.splitlines()[-1])
+    assert report["status"] == 0, result.stderr
+    return result.stdout, report["heavy"]
+
+
+@pytest.mark.slow
+def test_list_and_search_import_no_models_when_the_index_is_fresh(copy, word) -> None:
+    """A fresh index answers ``record list`` and ``record search`` alone: no pydantic, no
+    models, no TOML parser, in a new interpreter as a user runs them. A changed session file
+    is read (so the models come back), and its change is listed at once."""
+    text, _ = word
+    listing, heavy = fresh_run(*rec(copy, "list"))  # the first run builds the index
+    assert heavy, "building the index reads the files: this check would prove nothing"
+    assert fresh_run(*rec(copy, "list", "--limit", "5")) == (
+        "\n".join(listing.splitlines()[:5]) + "\n",
+        [],
+    )
+    found, heavy = fresh_run(*rec(copy, "search", text))
+    assert heavy == []
+    assert listed_ids(found)
+    assert fresh_run(*rec(copy, "list", "--json"))[1] == []
+
+    newest = max((copy / "sessions").rglob("*.toml"))
+    text = newest.read_text(encoding="utf-8")
+    title = Record.open(copy, create=False).load_session(newest).protocol.title
+    changed = text.replace(f'\ntitle = "{title}"\n', '\ntitle = "Retitled"\n', 1)
+    assert changed != text
+    newest.write_text(changed, encoding="utf-8")
+    listing, heavy = fresh_run(*rec(copy, "list", "--json"))
+    assert "protocolrunner.core.models" in heavy
+    rows = {row["path"]: row for row in json.loads(listing)}
+    assert rows[str(newest)]["title"] == "Retitled"

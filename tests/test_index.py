@@ -735,3 +735,84 @@ def test_fts_query_takes_each_word_once_and_at_most_64() -> None:
     many = " ".join(f"w{i}" for i in range(200))
     assert fts_query(many).count('"') == 2 * MAX_QUERY_WORDS
     assert fts_query(many).endswith('"w199"*')
+
+
+# -- reading on every core ---------------------------------------------------------------------
+
+
+def everything(idx: SessionIndex) -> tuple[object, ...]:
+    """All an index answers, for comparing two builds of it."""
+    return (
+        idx.query("the"),
+        idx.query(),
+        idx.facets(),
+        list(idx.iter_actions(closed=True)),
+        list(idx.iter_roles()),
+        [list(idx.iter_steps(p)) for p in TITLES],
+    )
+
+
+@pytest.fixture
+def larger(tmp_path: Path) -> Record:
+    """A demo record, with a broken file and one the index cannot store among its sessions."""
+    from protocolrunner.core.demo import write_demo
+    from protocolrunner.core.library import default_sources, load_library
+
+    record = write_demo(tmp_path / "larger", load_library(default_sources()), sessions=40)
+    files = sorted(record.sessions_dir.rglob("*.toml"))
+    files[3].write_text(files[3].read_text(encoding="utf-8").replace("format = ", "format == "))
+    files[7].write_text(files[7].read_text(encoding="utf-8") + "\nextra = 1\n")
+    return record
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("helper", ["python", "missing", "quitting"])
+def test_many_files_are_read_by_helpers_with_the_same_outcome(
+    larger: Record, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helper: str
+) -> None:
+    """Read by helper processes (or, when they cannot start or stop answering, here), the
+    index holds exactly what one process reads, the same problems are told, and progress
+    counts every file."""
+    from protocolrunner.core import readpool
+
+    with SessionIndex(larger, tmp_path / "one.sqlite3") as idx:
+        alone = idx.refresh()
+        expected = everything(idx)
+    monkeypatch.setattr(index_module, "POOL_FROM", 10)
+    monkeypatch.setattr(readpool, "CHUNK", 6)
+    monkeypatch.setattr(readpool, "cores", lambda: 2)
+    if helper == "missing":
+        monkeypatch.setattr(readpool.sys, "executable", str(tmp_path / "no-python"))
+    elif helper == "quitting":
+        monkeypatch.setattr(readpool.sys, "executable", "/bin/true")
+    monkeypatch.setattr(index_module, "PROGRESS_EVERY", 5)
+    read_here: list[str] = []
+    real = index_module.read_session
+    monkeypatch.setattr(index_module, "read_session", lambda p: read_here.append(p) or real(p))
+    heard: list[tuple[int, int]] = []
+    with SessionIndex(larger, tmp_path / "pool.sqlite3") as idx:
+        pooled = idx.refresh(progress=lambda done, total: heard.append((done, total)))
+        assert everything(idx) == expected
+    assert (pooled.added, pooled.problems) == (alone.added, alone.problems)
+    assert len(pooled.problems) == 2 and pooled.added == 38
+    assert heard == [(n, 40) for n in range(0, 40, 5)]
+    assert len(read_here) == (0 if helper == "python" else 40)
+
+
+def test_the_filter_menus_are_stored_by_the_refresh_that_changes_them(
+    index: SessionIndex, record: Record
+) -> None:
+    """One row to read on the browser's side; a removed session takes its protocol and people
+    out of the menus at the next refresh; a damaged row is worked out again."""
+    db = index._connect()
+    stored = index.facets()
+    assert db.execute("SELECT count(*) FROM meta WHERE key = 'facets'").fetchone() == (1,)
+    assert stored == index_module._work_out_facets(db)
+    assert "tuning" in dict(stored.protocols)
+    path_of(record, "a2000002").unlink()  # the only Tuning session
+    index.refresh()
+    after = index.facets()
+    assert "tuning" not in dict(after.protocols)
+    assert after == index_module._work_out_facets(db)
+    db.execute("UPDATE meta SET value = '[' WHERE key = 'facets'")
+    assert index.facets() == after

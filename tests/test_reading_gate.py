@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from support import BUNDLED_DIR, run_cli, time_limit
 
 from protocolrunner.core.demo import write_demo
-from protocolrunner.core.index import SessionIndex
+from protocolrunner.core.index import SessionIndex, _session_rows
 from protocolrunner.core.library import Source, default_sources, load_library
 from protocolrunner.core.models import Community
 from protocolrunner.core.problems import (
@@ -224,7 +224,7 @@ def test_a_value_the_index_cannot_store_makes_one_session_a_problem(demo, tmp_pa
     broken = session.model_copy(update={"reflection": 2**70})
     db = index._connect()
     db.execute("BEGIN")
-    problem = index._insert_one(db, str(path), broken)
+    problem = index._insert_one(db, _session_rows(str(path), broken))
     db.execute("COMMIT")
     assert problem is not None and problem.file == str(path)
     assert "cannot be added to the search index" in problem.message
@@ -248,10 +248,10 @@ def test_a_full_disk_during_the_refresh_falls_back_to_memory(demo, tmp_path, mon
     index = SessionIndex(demo, tmp_path / "index.sqlite3")
     real = SessionIndex._insert
 
-    def insert(db, path, session):
+    def insert(db, rows):
         if db.execute("PRAGMA database_list").fetchone()[2]:  # a file, not memory
             raise sqlite3.OperationalError("database or disk is full")
-        real(db, path, session)
+        real(db, rows)
 
     monkeypatch.setattr(SessionIndex, "_insert", staticmethod(insert))
     stats = index.refresh()

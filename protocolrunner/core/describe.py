@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from dataclasses import astuple, dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from .text import visible
 
@@ -106,6 +106,110 @@ def turns_phrase(protocol: Protocol, step: Step) -> str:
         if turns.rotate:
             rounds += ", the first speaker moving along each round"
     return visible(f"In turns, {rounds}: " + ", then ".join(parts) + ".")
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutline:
+    """A step as the library's preview shows it: ``speakers`` is "" for a silent step,
+    ``turns`` "" for a step not in turns."""
+
+    title: str
+    minutes: str
+    speakers: str
+    turns: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolOutline:
+    """What the library shows of a protocol (the list, ``protocolrunner list``, the preview
+    beside the list), in plain values: kept in the summary cache, so that showing the library
+    again needs neither the file's validation nor the protocol models.
+
+    Text from the file is kept as written; ``minutes`` and the steps' phrases as ``describe``
+    words them."""
+
+    id: str
+    title: str
+    version: str
+    summary: str
+    purpose: str
+    source: str
+    seconds: int
+    minutes: str
+    varies: bool
+    group: str
+    roles: tuple[tuple[str, str], ...]
+    """(name, description) of each role."""
+    setup: tuple[tuple[str, bool], ...]
+    """(label, required) of each setup question."""
+    steps: tuple[StepOutline, ...]
+
+    def to_json(self) -> dict[str, object]:
+        data = {name: getattr(self, name) for name in self.__slots__}
+        data["steps"] = [list(astuple(step)) for step in self.steps]
+        return data
+
+    @classmethod
+    def from_json(cls, data: object) -> ProtocolOutline:
+        """The outline ``to_json`` wrote; ``ValueError`` for anything else (a damaged cache)."""
+        if not isinstance(data, dict) or set(data) != set(cls.__slots__):
+            raise ValueError("not a protocol outline")
+        texts = ("id", "title", "version", "summary", "purpose", "source", "minutes", "group")
+        if not all(isinstance(data[name], str) for name in texts):
+            raise ValueError("not a protocol outline")
+        if type(data["seconds"]) is not int or type(data["varies"]) is not bool:
+            raise ValueError("not a protocol outline")
+        return cls(
+            **{name: data[name] for name in texts},
+            seconds=data["seconds"],
+            varies=data["varies"],
+            roles=_rows(data["roles"], (str, str)),
+            setup=_rows(data["setup"], (str, bool)),
+            steps=tuple(StepOutline(*row) for row in _rows(data["steps"], (str, str, str, str))),
+        )
+
+
+def _rows(value: object, types: tuple[type, ...]) -> tuple[Any, ...]:
+    if not isinstance(value, list):
+        raise ValueError("not a protocol outline")
+    rows = []
+    for row in value:
+        if (
+            not isinstance(row, list)
+            or len(row) != len(types)
+            or not all(type(v) is t for v, t in zip(row, types, strict=True))
+        ):
+            raise ValueError("not a protocol outline")
+        rows.append(tuple(row))
+    return tuple(rows)
+
+
+def outline(protocol: Protocol) -> ProtocolOutline:
+    """The outline of a validated protocol."""
+    p = protocol
+    return ProtocolOutline(
+        id=p.id,
+        title=p.title,
+        version=p.version,
+        summary=p.summary,
+        purpose=p.purpose,
+        source=p.source,
+        seconds=p.seconds,
+        minutes=total_minutes(p),
+        varies=varies_with_group(p),
+        group=f"{p.group_size.min}" + (f"-{p.group_size.max}" if p.group_size.max else "+"),
+        roles=tuple((role.name, role.description) for role in p.roles),
+        setup=tuple((question.label, question.required) for question in p.setup),
+        steps=tuple(
+            StepOutline(
+                step.title,
+                step_minutes(p, step),
+                role_names(p, step.speakers) if step.speakers else "",
+                turns_phrase(p, step),
+            )
+            for step in p.steps
+        ),
+    )
 
 
 def _block(text: str, indent: str, width: int = 78) -> list[str]:

@@ -12,13 +12,16 @@ import secrets
 from collections.abc import Collection, Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .index import ActionRow, SessionIndex, name_key
-from .models import FollowThroughEvent, SessionRecord
 from .problems import Problem
 from .record import Record, RecordError
 from .text import visible
+
+if TYPE_CHECKING:
+    # Imported where an item is marked: listing open items from the index needs no models.
+    from .models import FollowThroughEvent, SessionRecord
 
 OpenItem = ActionRow
 """An open action item with the session it came from (the index's row type, so the fast path
@@ -144,6 +147,8 @@ def mark(
     time); an event is always later than the one it supersedes. The item must still be in its
     session file as it was shown.
     """
+    from .models import FollowThroughEvent
+
     session = record.load_session(item.path, followthrough=False)
     position = item.position
     actions = session.actions

@@ -7,8 +7,10 @@ refreshed incrementally by comparing each file's modification time and size.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import hashlib
+import itertools
 import json
 import sqlite3
 import threading
@@ -17,10 +19,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import paths
-from .problems import FileProblems, Problem
+from .problems import FileProblems, Problem, read_toml
 from .scan import scan_sessions
 
 if TYPE_CHECKING:
@@ -33,6 +35,10 @@ INDEX_SCHEMA = 6
 BUSY_TIMEOUT = 120.0
 """Seconds to wait while another process writes the same index: the first build of a record
 of ten thousand sessions takes about 15 s on a small laptop."""
+CACHE_KIB = -32768
+"""SQLite's page cache for each connection (negative: in KiB), 16 times its default: a search of
+a large record's full-text index then finds its pages in memory after the first (a rare word's
+count at 30,000 sessions took 1.28 ms with the default, 0.44 ms with a larger cache)."""
 MARK_START, MARK_END = "\x02", "\x03"
 """Bracket search matches in snippets; control characters, so no note text can fake them."""
 
@@ -74,22 +80,118 @@ CREATE VIRTUAL TABLE fts USING fts5(
 """
 
 
-@dataclass(frozen=True, slots=True)
 class SessionRow:
-    """One session as the index knows it: enough for a table row and a search hit."""
+    """One session as the index knows it: enough for a table row and a search hit.
 
-    path: Path
-    id: str
-    started: datetime
-    protocol_id: str
-    protocol_title: str
-    presenters: str
-    focus: str
-    planned: int
-    actual: int
-    status: str
-    attendees: int
-    snippet: str = ""
+    The path and the start are kept as the index stores them (text) and made a ``Path`` and a
+    ``datetime`` when first asked for: a listing that only prints them (``record list``,
+    ``record search``) never pays for either (``path_text``, ``started_text``, ``day``).
+    """
+
+    __slots__ = (
+        "_path",
+        "_started",
+        "actual",
+        "attendees",
+        "focus",
+        "id",
+        "planned",
+        "presenters",
+        "protocol_id",
+        "protocol_title",
+        "snippet",
+        "status",
+    )
+
+    def __init__(
+        self,
+        path: Path | str,
+        id: str,
+        started: datetime | str,
+        protocol_id: str,
+        protocol_title: str,
+        presenters: str,
+        focus: str,
+        planned: int,
+        actual: int,
+        status: str,
+        attendees: int,
+        snippet: str = "",
+    ) -> None:
+        self._path = path
+        self.id = id
+        self._started = started
+        self.protocol_id = protocol_id
+        self.protocol_title = protocol_title
+        self.presenters = presenters
+        self.focus = focus
+        self.planned = planned
+        self.actual = actual
+        self.status = status
+        self.attendees = attendees
+        self.snippet = snippet
+
+    @property
+    def path(self) -> Path:
+        if isinstance(self._path, str):
+            self._path = Path(self._path)
+        return self._path
+
+    @property
+    def path_text(self) -> str:
+        return self._path if isinstance(self._path, str) else str(self._path)
+
+    @property
+    def started(self) -> datetime:
+        if isinstance(self._started, str):
+            self._started = datetime.fromisoformat(self._started)
+        return self._started
+
+    @property
+    def started_text(self) -> str:
+        """The start as ISO 8601 text (``datetime.isoformat``)."""
+        return self._started if isinstance(self._started, str) else self._started.isoformat()
+
+    @property
+    def day(self) -> str:
+        """The day of the start, ``YYYY-MM-DD``."""
+        text = self.started_text
+        # ISO text starts with the date, but pads a year before 1000 where strftime does not.
+        return text[:10] if text[:1] != "0" else f"{self.started:%Y-%m-%d}"
+
+    def _values(self) -> tuple[object, ...]:
+        return (
+            self.path,
+            self.id,
+            self.started,
+            self.protocol_id,
+            self.protocol_title,
+            self.presenters,
+            self.focus,
+            self.planned,
+            self.actual,
+            self.status,
+            self.attendees,
+            self.snippet,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SessionRow):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return f"SessionRow({self.path_text!r}, {self.id!r}, {self.started_text!r}, ...)"
+
+
+_INDEXES = [
+    " ".join(statement.split())
+    for statement in _SCHEMA.split(";")
+    if statement.strip().startswith("CREATE INDEX")
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +367,158 @@ def _refresh_lock(db_path: Path) -> threading.Lock:
         return _REFRESH_LOCKS.setdefault(str(db_path.absolute()), threading.Lock())
 
 
+class SessionRows(NamedTuple):
+    """What the index stores of one session, ready to insert (built where the file is read,
+    in a pool's process when many are)."""
+
+    path: str
+    session: tuple[object, ...]
+    people: list[tuple[object, ...]]
+    steps: list[tuple[object, ...]]
+    actions: list[tuple[object, ...]]
+    text: tuple[str, ...]
+
+
+POOL_FROM = 400
+"""From this many session files to read, helper processes read them, one per core
+(``core.readpool``): their start-up (each imports the models) costs less than they save."""
+
+
+def read_sessions(paths: list[str]) -> Iterator[tuple[str, SessionRows | list[Problem]]]:
+    """Each session file of ``paths`` read and validated, in order: its rows for the index,
+    or the problems that keep it out. Many files are read on every core."""
+    from .readpool import cores, read_all
+
+    helpers = cores()
+    if len(paths) < POOL_FROM or helpers < 2:
+        return ((path, read_session(path)) for path in paths)
+    return read_all(paths, read_session, helpers)
+
+
+def read_session(path: str) -> SessionRows | list[Problem]:
+    """One session file as the index stores it, or the problems that keep it out."""
+    from .models import SessionRecord
+    from .validation import validate_document
+
+    try:
+        data, text = read_toml(Path(path))
+        session = validate_document(SessionRecord, data, text, path)
+    except FileProblems as exc:
+        return exc.problems
+    try:
+        return _session_rows(path, session)
+    except (OverflowError, ValueError) as exc:
+        return [Problem(path, f"cannot be added to the search index: {exc}")]
+
+
+def _session_rows(path: str, s: SessionRecord) -> SessionRows:
+    return SessionRows(
+        path,
+        (
+            path,
+            Path(path).name,
+            s.id,
+            s.started.isoformat(),
+            s.started.date().isoformat(),
+            s.protocol.id,
+            s.protocol.title,
+            ", ".join(s.presenters),
+            s.focus,
+            sum(step.planned_seconds for step in s.steps),
+            s.actual_seconds,
+            s.status,
+            len(s.attendees),
+        ),
+        [(name, name_key(name), role.id, role.name) for role in s.roles for name in role.people],
+        [
+            (
+                i,
+                st.id,
+                st.title,
+                st.planned_seconds,
+                st.actual_seconds,
+                st.extended_seconds,
+                int(st.skipped),
+            )
+            for i, st in enumerate(s.steps)
+        ],
+        [
+            (
+                i,
+                a.text,
+                a.owner,
+                int(a.done),
+                a.status,
+                a.reviewed.isoformat() if a.reviewed else None,
+            )
+            for i, a in enumerate(s.actions)
+        ],
+        (
+            "\n".join(a.answer for a in s.setup),
+            "\n".join(n.text for step in s.steps for n in step.notes if n.text),
+            "\n".join(f"{a.text} {a.owner}" for a in s.actions),
+            s.reflection,
+            " ".join(s.attendees),
+        ),
+    )
+
+
+def _signature(files: dict[str, tuple[int, int]]) -> str:
+    """One digest of every file's path, modification time and size, in the order they were
+    found: equal to the one stored at the last refresh, it says nothing changed, without
+    reading the index's list of files. (Found in another order, it only costs that refresh.)"""
+    digest = hashlib.sha256("\0".join(files).encode("utf-8", "surrogateescape"))
+    try:
+        digest.update(array.array("q", itertools.chain.from_iterable(files.values())).tobytes())
+    except OverflowError:  # a time past the year 2262: compare file by file
+        return ""
+    return digest.hexdigest()
+
+
+def _stored_signature(db: sqlite3.Connection) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = 'files'").fetchone()
+    return row[0] if row else None
+
+
+def _work_out_facets(db: sqlite3.Connection) -> Facets:
+    # SQLite takes bare columns from the row with the max(): the latest title.
+    protocols = db.execute(
+        "SELECT protocol_id, protocol_title, max(started) FROM sessions GROUP BY protocol_id"
+    ).fetchall()
+    people: dict[str, str] = {}
+    for (name,) in db.execute("SELECT DISTINCT name FROM people ORDER BY name"):
+        people.setdefault(name_key(name), name)
+    roles = db.execute(
+        "SELECT role_id, role_name, max(rowid) FROM people GROUP BY role_id"
+    ).fetchall()
+    return Facets(
+        protocols=sorted(((p, t) for p, t, _ in protocols), key=lambda x: x[1].casefold()),
+        people=[people[key] for key in sorted(people)],
+        roles=sorted(((r, n) for r, n, _ in roles), key=lambda x: x[1].casefold()),
+    )
+
+
+def _facets_from_json(text: str) -> Facets:
+    data = json.loads(text)
+    facets = Facets(
+        protocols=[(str(p), str(t)) for p, t in data["protocols"]],
+        people=[str(name) for name in data["people"]],
+        roles=[(str(r), str(n)) for r, n in data["roles"]],
+    )
+    return facets
+
+
+def _store_facets(db: sqlite3.Connection) -> None:
+    """Work out the filter menus' entries once, when the sessions changed: the browser then
+    reads them in one row, not in three scans of the tables."""
+    facets = _work_out_facets(db)
+    text = json.dumps(
+        {"protocols": facets.protocols, "people": facets.people, "roles": facets.roles},
+        ensure_ascii=False,
+    )
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('facets', ?)", (text,))
+
+
 class SessionIndex:
     """Search and filter a record's sessions quickly, whatever its size."""
 
@@ -311,6 +565,7 @@ class SessionIndex:
         try:
             _use_wal(db)
             db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(f"PRAGMA cache_size={CACHE_KIB}")
             if self._schema_version(db) != str(INDEX_SCHEMA):
                 # Checked again inside a write transaction: another process may be creating
                 # the same index right now, and must not have its tables dropped half-made.
@@ -335,6 +590,13 @@ class SessionIndex:
     def _remove_files(self) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+
+    def was_refreshed(self) -> bool:
+        """Whether the index file holds a finished refresh, so that what it lists can be shown
+        while a new refresh looks for changes. A missing file is not created."""
+        if self._db is None and not self.db_path.is_file():
+            return False
+        return _stored_signature(self._connect()) is not None
 
     def close(self) -> None:
         if self._db is not None:
@@ -397,6 +659,14 @@ class SessionIndex:
         events = scan_sessions(self.record.followthrough_dir)
         stats = RefreshStats(problems=scan.problems + events.problems, warning=self.degraded)
         on_disk = scan.files | events.files
+        signature = _signature(on_disk)
+        if _stored_signature(db) == signature:
+            # Not a file added, removed or changed since the last refresh: only the problems
+            # kept with the files that could not be read are told again.
+            stats.unchanged = len(on_disk)
+            for (problem,) in db.execute("SELECT problem FROM files WHERE problem IS NOT NULL"):
+                stats.problems.extend(Problem(**item) for item in json.loads(problem))
+            return stats
         known = {
             path: (mtime, size, problem)
             for path, mtime, size, problem in db.execute(
@@ -412,39 +682,77 @@ class SessionIndex:
         for path in removed:
             self._forget(db, path)
             stats.removed += 1
-        for done, path in enumerate(changed):
+        # Session files are read (and validated) by a pool of processes when there are many,
+        # as at the first open of a large record; events are few and read here.
+        sessions = [p for p in changed if p not in events.files]
+        done = 0
+        # A first build fills empty tables: their indexes are quicker made once at the end.
+        bulk = not known and len(sessions) >= POOL_FROM
+        if bulk:
+            for statement in _INDEXES:
+                db.execute(f"DROP INDEX IF EXISTS {statement.split()[2]}")
+
+        def counted() -> None:
+            nonlocal done
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done, len(changed))
+            done += 1
+
+        for path, read in read_sessions(sessions):
+            counted()
             mtime, size = on_disk[path]
-            is_new = path not in known
-            self._forget(db, path)
+            if path in known:
+                self._forget(db, path)
+            if isinstance(read, list):
+                self._file(db, path, mtime, size, read, stats)
+                continue
+            problem = self._insert_one(db, read)
+            self._file(db, path, mtime, size, [problem] if problem else [], stats)
+            if problem is None:
+                self._count(stats, path in known)
+        for path in changed:
+            if path not in events.files:
+                continue
+            counted()
+            mtime, size = on_disk[path]
+            if path in known:
+                self._forget(db, path)
             try:
-                if path in events.files:
-                    self._insert_event(db, path, self.record.load_event(Path(path)))
-                    db.execute("INSERT INTO files VALUES (?, ?, ?, NULL)", (path, mtime, size))
-                    continue
-                session = self.record.load_session(Path(path), followthrough=False)
+                self._insert_event(db, path, self.record.load_event(Path(path)))
             except FileProblems as exc:
-                stats.problems.extend(exc.problems)
-                db.execute(
-                    "INSERT INTO files VALUES (?, ?, ?, ?)",
-                    (path, mtime, size, json.dumps([asdict(p) for p in exc.problems])),
-                )
+                self._file(db, path, mtime, size, exc.problems, stats)
                 continue
-            problem = self._insert_one(db, path, session)
-            if problem is not None:
-                stats.problems.append(problem)
-                db.execute(
-                    "INSERT INTO files VALUES (?, ?, ?, ?)",
-                    (path, mtime, size, json.dumps([asdict(problem)])),
-                )
-                continue
-            db.execute("INSERT INTO files VALUES (?, ?, ?, NULL)", (path, mtime, size))
-            if is_new:
-                stats.added += 1
-            else:
-                stats.updated += 1
+            self._file(db, path, mtime, size, [], stats)
+            self._count(stats, path in known)
+        if bulk:
+            for statement in _INDEXES:
+                db.execute(statement)
+        stored = db.execute("SELECT 1 FROM meta WHERE key = 'facets'").fetchone()
+        if changed or removed or stored is None:
+            _store_facets(db)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('files', ?)", (signature,))
         return stats
+
+    @staticmethod
+    def _file(
+        db: sqlite3.Connection,
+        path: str,
+        mtime: int,
+        size: int,
+        problems: list[Problem],
+        stats: RefreshStats,
+    ) -> None:
+        """Remember a file as read, with the problems that kept it out of the index."""
+        stats.problems.extend(problems)
+        kept = json.dumps([asdict(p) for p in problems]) if problems else None
+        db.execute("INSERT INTO files VALUES (?, ?, ?, ?)", (path, mtime, size, kept))
+
+    @staticmethod
+    def _count(stats: RefreshStats, known: bool) -> None:
+        if known:
+            stats.updated += 1
+        else:
+            stats.added += 1
 
     @staticmethod
     def _forget(db: sqlite3.Connection, path: str) -> None:
@@ -475,92 +783,42 @@ class SessionIndex:
         )
 
     @classmethod
-    def _insert_one(cls, db: sqlite3.Connection, path: str, s: SessionRecord) -> Problem | None:
+    def _insert_one(cls, db: sqlite3.Connection, rows: SessionRows) -> Problem | None:
         """Add one session, or leave the index as it was and say why the session cannot be
         stored: a value SQLite refuses makes that one file a problem, never a failed refresh."""
         db.execute("SAVEPOINT one_session")
         try:
-            cls._insert(db, path, s)
+            cls._insert(db, rows)
         except (OverflowError, ValueError, sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
             db.execute("ROLLBACK TO one_session")
             db.execute("RELEASE one_session")
-            return Problem(path, f"cannot be added to the search index: {exc}")
+            return Problem(rows.path, f"cannot be added to the search index: {exc}")
         db.execute("RELEASE one_session")
         return None
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, path: str, s: SessionRecord) -> None:
-        cursor = db.execute(
+    def _insert(db: sqlite3.Connection, rows: SessionRows) -> None:
+        rowid = db.execute(
             "INSERT INTO sessions (path, name, id, started, day, protocol_id, protocol_title, "
             "presenters, focus, planned, actual, status, attendees) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                path,
-                Path(path).name,
-                s.id,
-                s.started.isoformat(),
-                s.started.date().isoformat(),
-                s.protocol.id,
-                s.protocol.title,
-                ", ".join(s.presenters),
-                s.focus,
-                sum(step.planned_seconds for step in s.steps),
-                s.actual_seconds,
-                s.status,
-                len(s.attendees),
-            ),
-        )
-        rowid = cursor.lastrowid
+            rows.session,
+        ).lastrowid
         db.executemany(
-            "INSERT INTO people VALUES (?, ?, ?, ?, ?)",
-            [
-                (rowid, name, name_key(name), role.id, role.name)
-                for role in s.roles
-                for name in role.people
-            ],
+            "INSERT INTO people VALUES (?, ?, ?, ?, ?)", [(rowid, *row) for row in rows.people]
         )
         db.executemany(
             "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    rowid,
-                    i,
-                    st.id,
-                    st.title,
-                    st.planned_seconds,
-                    st.actual_seconds,
-                    st.extended_seconds,
-                    int(st.skipped),
-                )
-                for i, st in enumerate(s.steps)
-            ],
+            [(rowid, *row) for row in rows.steps],
         )
         db.executemany(
             "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    rowid,
-                    i,
-                    a.text,
-                    a.owner,
-                    int(a.done),
-                    a.status,
-                    a.reviewed.isoformat() if a.reviewed else None,
-                )
-                for i, a in enumerate(s.actions)
-            ],
+            [(rowid, *row) for row in rows.actions],
         )
         db.execute(
             "INSERT INTO fts (rowid, setup, notes, actions, reflection, people) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                rowid,
-                "\n".join(a.answer for a in s.setup),
-                "\n".join(n.text for step in s.steps for n in step.notes if n.text),
-                "\n".join(f"{a.text} {a.owner}" for a in s.actions),
-                s.reflection,
-                " ".join(s.attendees),
-            ),
+            (rowid, *rows.text),
         )
 
     # -- queries -----------------------------------------------------------------------------
@@ -673,9 +931,9 @@ class SessionIndex:
             sql = f"SELECT {columns}, '' FROM ({inner}) s{order}"
         return [
             SessionRow(
-                Path(r[0]),
+                r[0],
                 r[1],
-                datetime.fromisoformat(r[2]),
+                r[2],
                 r[3],
                 r[4],
                 r[5],
@@ -712,26 +970,16 @@ class SessionIndex:
         return self.query(ref=ref)
 
     def facets(self) -> Facets:
-        """The protocols, people and roles the sessions mention, for filter menus."""
+        """The protocols, people and roles the sessions mention, for filter menus: as the last
+        refresh that changed anything stored them (one row to read), or worked out now."""
 
         def facets() -> Facets:
             db = self._connect()
-            # SQLite takes bare columns from the row with the max(): the latest title.
-            protocols = db.execute(
-                "SELECT protocol_id, protocol_title, max(started) FROM sessions "
-                "GROUP BY protocol_id"
-            ).fetchall()
-            people: dict[str, str] = {}
-            for (name,) in db.execute("SELECT DISTINCT name FROM people ORDER BY name"):
-                people.setdefault(name_key(name), name)
-            roles = db.execute(
-                "SELECT role_id, role_name, max(rowid) FROM people GROUP BY role_id"
-            ).fetchall()
-            return Facets(
-                protocols=sorted(((p, t) for p, t, _ in protocols), key=lambda x: x[1].casefold()),
-                people=[people[key] for key in sorted(people)],
-                roles=sorted(((r, n) for r, n, _ in roles), key=lambda x: x[1].casefold()),
-            )
+            row = db.execute("SELECT value FROM meta WHERE key = 'facets'").fetchone()
+            if row is not None:
+                with contextlib.suppress(ValueError, TypeError):
+                    return _facets_from_json(row[0])
+            return _work_out_facets(db)
 
         return self._retrying(facets)
 

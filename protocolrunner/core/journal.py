@@ -16,13 +16,16 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import paths
 from .atomic import write_atomic
 from .clock import SYSTEM_CLOCK, Clock
-from .engine import Session, SessionError
 from .problems import Problem
+
+if TYPE_CHECKING:
+    # Imported where a session is restored: finding no interrupted session needs no models.
+    from .engine import Session
 
 JOURNAL_FORMAT = 1
 SAVE_INTERVAL = 1.0
@@ -45,6 +48,8 @@ class JournalEntry:
     data: dict[str, Any]
 
     def restore(self, clock: Clock = SYSTEM_CLOCK) -> Session:
+        from .engine import Session
+
         return Session.from_snapshot(self.data["session"], clock)
 
 
@@ -118,7 +123,12 @@ class Journal:
         problems: list[Problem] = []
         if not self.folder.is_dir():
             return entries, problems
-        for path in sorted(self.folder.glob("*.json")):
+        files = sorted(self.folder.glob("*.json"))
+        if not files:
+            return entries, problems
+        from .engine import SessionError
+
+        for path in files:
             try:
                 entries.append(read_entry(path))
             except (OSError, ValueError, KeyError, TypeError, AttributeError, SessionError) as exc:
@@ -132,6 +142,8 @@ def read_entry(path: Path) -> JournalEntry:
     if data.get("format") != JOURNAL_FORMAT:
         raise ValueError(f"unknown journal format {data.get('format')!r}")
     snap = data["session"]
+    from .engine import Session
+
     # Restoring once checks the whole snapshot, so a bad file is reported here, not on Resume.
     Session.from_snapshot(snap)
     return JournalEntry(

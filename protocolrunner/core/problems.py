@@ -6,10 +6,12 @@ import errno
 import os
 import re
 import stat
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import tomllib
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,14 @@ def read_toml(
     column. No input makes it raise anything but ``FileProblems``.
     """
     name = display or str(path)
-    raw = read_regular(path, name, max_bytes)
+    text = decode_toml(read_regular(path, name, max_bytes), name)
+    return parse_toml(text, name), text
+
+
+def decode_toml(raw: bytes, name: str) -> str:
+    """The text of a TOML file's bytes (a leading byte-order mark dropped), or ``FileProblems``
+    for binary, non-UTF-8 or empty content: the part of the gate between reading and parsing,
+    apart so that a cache can key on the bytes read."""
     if b"\x00" in raw:
         raise FileProblems([Problem(name, "is a binary file, not TOML text")])
     try:
@@ -91,11 +100,24 @@ def read_toml(
         text = text[1:]
     if not text.strip():
         raise FileProblems([Problem(name, "is empty")])
-    return parse_toml(text, name), text
+    return text
 
 
 def parse_toml(text: str, name: str) -> dict[str, Any]:
-    """Parse TOML ``text`` from the file ``name`` safely, or raise ``FileProblems``."""
+    """Parse TOML ``text`` from the file ``name`` safely, or raise ``FileProblems``.
+
+    A file in the shape protocolrunner writes (sessions, follow-through, the community) is read
+    by ``core.tomlfast``, which returns what ``tomllib`` would; anything else, and every mistake,
+    is read by ``tomllib``, which names the line and column. The fast reader's shape nests too
+    little for the structure check to find anything, and holds no number SQLite cannot.
+    """
+    from .tomlfast import loads
+
+    data = loads(text)
+    if data is not None:
+        return data
+    import tomllib  # here: a command that reads no TOML (a cached listing) does not load it
+
     problem = structure_problem(text, name)
     if problem is not None:
         raise FileProblems([problem])

@@ -22,33 +22,22 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import tomli_w
+from typing import TYPE_CHECKING, Any
 
 from . import paths
 from .atomic import write_atomic
 from .clock import SYSTEM_CLOCK, Clock
-from .engine import Session
-from .events import ItemKey, apply_events, event_file_name, latest_by_item
-from .models import (
-    Community,
-    FollowThroughEvent,
-    RecordedAction,
-    RecordedProtocol,
-    RecordedStep,
-    RecordedTurn,
-    RoleHolders,
-    SessionRecord,
-    SessionStatus,
-    SetupAnswer,
-    StepNotes,
-)
-from .outcome import Outcome
-from .problems import FileProblems, Problem, read_toml
-from .roles import PastSession
+from .problems import FileProblems, Problem, decode_toml, parse_toml, read_regular, read_toml
 from .scan import scan_sessions
-from .validation import validate_document
+from .summaries import SummaryCache, problems_from_json, problems_json
+
+if TYPE_CHECKING:
+    # Imported where used: opening a record, and reading what the search index or the summary
+    # cache already holds, needs neither pydantic nor the models.
+    from .engine import Session
+    from .events import ItemKey
+    from .models import Community, FollowThroughEvent, SessionRecord
+    from .roles import PastSession
 
 COMMUNITY_FILE = "community.toml"
 SESSIONS_DIR = "sessions"
@@ -72,6 +61,8 @@ class SessionExistsError(RecordError, FileExistsError):
 
 def to_toml(data: dict[str, Any]) -> str:
     """TOML text for people to read and diff: notes with line breaks stay multi-line strings."""
+    import tomli_w
+
     return tomli_w.dumps(_drop_none(data), multiline_strings=True)
 
 
@@ -250,6 +241,19 @@ def _process_alive(pid: int) -> bool:
 
 def session_record(session: Session, protocol_sha256: str = "") -> SessionRecord:
     """The record of a finished (or finishing) session."""
+    from .models import (
+        RecordedAction,
+        RecordedProtocol,
+        RecordedStep,
+        RecordedTurn,
+        RoleHolders,
+        SessionRecord,
+        SessionStatus,
+        SetupAnswer,
+        StepNotes,
+    )
+    from .outcome import Outcome
+
     p = session.protocol
     started = session.started_at or session.clock.now()
     ended = session.ended_at or session.clock.now()
@@ -304,6 +308,37 @@ def session_record(session: Session, protocol_sha256: str = "") -> SessionRecord
 def session_file_name(record: SessionRecord) -> str:
     # Built only from validated pieces (a slug and a hex id), never from free text.
     return f"{record.started:%Y-%m-%d}-{record.protocol.id}-{record.id}.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityInfo:
+    """The community as home and the browser show it: its name, purpose and members' names."""
+
+    name: str
+    purpose: str
+    member_names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, community: Community) -> CommunityInfo:
+        return cls(community.name, community.purpose, tuple(community.member_names))
+
+    def to_summary(self) -> dict[str, Any]:
+        return {"name": self.name, "purpose": self.purpose, "members": list(self.member_names)}
+
+    @classmethod
+    def from_summary(cls, kept: Any) -> CommunityInfo:
+        """The info ``to_summary`` kept, ``FileProblems`` if the file was kept as broken,
+        ``ValueError`` for anything else (a damaged cache)."""
+        if not isinstance(kept, dict):
+            raise ValueError("not a community summary")
+        if "problems" in kept:
+            raise FileProblems(problems_from_json(kept["problems"]))
+        name, purpose, members = kept.get("name"), kept.get("purpose"), kept.get("members")
+        if not (isinstance(name, str) and isinstance(purpose, str) and isinstance(members, list)):
+            raise ValueError("not a community summary")
+        if not all(isinstance(member, str) for member in members):
+            raise ValueError("not a community summary")
+        return cls(name, purpose, tuple(members))
 
 
 @dataclass
@@ -361,6 +396,8 @@ class Record:
         if not record.exists():
             if not create:
                 raise RecordError(f"{root} is not a community record (no {COMMUNITY_FILE})")
+            from .models import Community
+
             try:
                 cls.init(root, Community(name=DEFAULT_COMMUNITY))
             except (FileExistsError, RecordError):
@@ -373,13 +410,48 @@ class Record:
         """``community.toml``; a copy of each version read whole is kept on this computer, so
         that a file broken later (a bad merge, an editor's crash) still shows its last good
         content (``last_good_community``)."""
-        data, text = read_toml(self.community_path)
-        community = validate_document(Community, data, text, str(self.community_path))
+        name = str(self.community_path)
+        return self._community_from(read_regular(self.community_path, name), name)
+
+    def _community_from(self, raw: bytes, name: str) -> Community:
+        from .models import Community
+        from .validation import validate_document
+
+        text = decode_toml(raw, name)
+        community = validate_document(Community, parse_toml(text, name), text, name)
         self._keep_good_copy(text)
         return community
 
+    def community_info(self, cache: SummaryCache | None = None) -> CommunityInfo:
+        """What home and the browser show of ``community.toml``: from ``cache`` while the file is
+        as it was when last read whole (no models needed), else read now (``load_community``)
+        and kept there. Raises ``FileProblems`` as ``load_community`` does."""
+        name = str(self.community_path)
+        raw = read_regular(self.community_path, name)
+        try:
+            key = SummaryCache.key(raw, os.stat(self.community_path))
+        except OSError:
+            key = None
+        if cache is not None and key is not None:
+            kept = cache.get(name, key)
+            if kept is not None:
+                with contextlib.suppress(ValueError):
+                    return CommunityInfo.from_summary(kept)
+        try:
+            info = CommunityInfo.of(self._community_from(raw, name))
+        except FileProblems as exc:
+            if cache is not None and key is not None:
+                cache.put(name, key, {"problems": problems_json(exc.problems)})
+            raise
+        if cache is not None and key is not None:
+            cache.put(name, key, info.to_summary())
+        return info
+
     def last_good_community(self) -> Community | None:
         """The last ``community.toml`` this computer read whole, or None."""
+        from .models import Community
+        from .validation import validate_document
+
         path = self._good_copy_path()
         try:
             data, text = read_toml(path)
@@ -400,6 +472,8 @@ class Record:
 
     def update_community(self, change: Callable[[Community], Community]) -> Community:
         """Apply ``change`` to the freshest copy on disk, under the lock, and write it back."""
+        from .models import Community
+
         with file_lock(self.root / LOCK_FILE):
             updated = change(self.load_community())
             updated = Community.model_validate(updated.model_dump())
@@ -413,12 +487,18 @@ class Record:
     def load_session(self, path: Path, *, followthrough: bool = True) -> SessionRecord:
         """The session in ``path``, its action items in the state the group last gave them
         (``followthrough=False``: as the file says, which the search index keeps)."""
+        from .events import apply_events
+        from .models import SessionRecord
+        from .validation import validate_document
+
         data, text = read_toml(path)
         record = validate_document(SessionRecord, data, text, str(path))
         return apply_events(record, self.followthrough()) if followthrough else record
 
     def load_sessions(self) -> Loaded:
         """Every session that can be read, and a problem for each file or folder that cannot."""
+        from .events import apply_events
+
         scan = scan_sessions(self.sessions_dir)
         loaded = Loaded(problems=list(scan.problems))
         latest = self.followthrough(loaded.problems)
@@ -435,6 +515,9 @@ class Record:
 
     # -- follow-through ----------------------------------------------------------------------
     def load_event(self, path: Path) -> FollowThroughEvent:
+        from .models import FollowThroughEvent
+        from .validation import validate_document
+
         data, text = read_toml(path)
         return validate_document(FollowThroughEvent, data, text, str(path))
 
@@ -461,6 +544,8 @@ class Record:
         modification time of their folder: the folders' times are the signature, so showing
         ten thousand sessions does not stat every event file ten thousand times.
         """
+        from .events import latest_by_item
+
         signature = _folder_times(self.followthrough_dir)
         if self._followthrough is None or self._followthrough[0] != signature:
             found: list[Problem] = []
@@ -472,6 +557,8 @@ class Record:
 
     def save_event(self, event: FollowThroughEvent) -> Path:
         """Write a new follow-through event; never replaces another file."""
+        from .events import event_file_name
+
         path = self.followthrough_dir / f"{event.at:%Y}" / event_file_name(event)
         self._inside(path)
         self._followthrough = None
@@ -508,6 +595,8 @@ class Record:
         self, path: Path, change: Callable[[SessionRecord], SessionRecord]
     ) -> SessionRecord:
         """Change a saved session (e.g. mark an action item done), re-read under the lock."""
+        from .models import SessionRecord
+
         self._inside(path)
         with file_lock(self.root / LOCK_FILE):
             updated = change(self.load_session(path))
@@ -517,6 +606,8 @@ class Record:
 
     def history(self) -> list[PastSession]:
         """Who held which role when, for fair rotation."""
+        from .roles import PastSession
+
         return [
             PastSession(rec.started.date(), {r.id: r.people for r in rec.roles})
             for _, rec in self.load_sessions().sessions

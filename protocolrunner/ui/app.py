@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..core.engine import Session
     from ..core.journal import JournalEntry
     from ..core.library import LibraryEntry
+    from ..core.problems import Problem
     from .context import AppContext
 
 PROJECTOR_THEME = Theme(
@@ -64,7 +65,9 @@ class ProtocolRunnerApp(App[None]):
     """Run discussion protocols for a Community of Practice."""
 
     TITLE = "protocolrunner"
-    CSS_PATH = "app.tcss"
+    # The screens shown at start-up are styled from the start: Textual parses every style sheet
+    # afresh when a screen brings a new one, which held home back by tens of milliseconds.
+    CSS_PATH = ["app.tcss", "screens/home.tcss", "screens/record_sessions.tcss"]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -101,6 +104,7 @@ class ProtocolRunnerApp(App[None]):
         self.start_with = start_with
         self.browse_record = browse_record
         self.preview = preview
+        self._library_told = False
         self.startup_error: str | None = None
         """Why the app could not start, if it could not; the command line prints it."""
         self.animation_level = "none"
@@ -137,12 +141,19 @@ class ProtocolRunnerApp(App[None]):
             self._open(self._loaded_context)
             return
         self.push_screen(self._first_screen())
+        if self._opens_browser():
+            return  # the browser is painted first (on_ready), then the record is opened
+        # Opened in a thread while the first frame is painted: with nothing changed since the
+        # last start, opening the record needs neither the models nor pydantic (the summary
+        # cache has what home shows), so it holds the GIL for a few milliseconds only, and
+        # home is often ready before the loading screen was ever painted.
+        self.run_worker(self._load_context, thread=True, name="load", group="load")
 
     def on_ready(self) -> None:
         # Textual is ready once its start-up batch is over; the first frame is painted at the
-        # next refresh. Only then are the record and library opened, in a thread: importing the
-        # models holds the GIL for much of the time, and would hold that frame back.
-        if self._load is not None and self._loaded_context is None:
+        # next refresh. The browser's record is opened only then: its index is read on the
+        # heels of the record, and would hold that frame back.
+        if self._load is not None and self._loaded_context is None and self._opens_browser():
             self.call_after_refresh(
                 self.run_worker, self._load_context, thread=True, name="load", group="load"
             )
@@ -168,6 +179,16 @@ class ProtocolRunnerApp(App[None]):
         except StartupError as exc:
             self.call_from_thread(self._fail, str(exc))
             return
+        if self._opens_browser():
+            # The browser's rows need only the record's index: it opens now, and the library
+            # (for its filter lists) is loaded here meanwhile.
+            self.call_from_thread(self._open, context)
+            context.library  # noqa: B018
+            self.call_from_thread(self.library_loaded)
+            return
+        context.library  # noqa: B018  (loaded here, off the UI thread: home lists it)
+        from .screens import home  # noqa: F401  (imported here too: the UI thread is drawing)
+
         self.call_from_thread(self._open, context)
 
     def _fail(self, message: str) -> None:
@@ -177,6 +198,8 @@ class ProtocolRunnerApp(App[None]):
     def _open(self, context: AppContext) -> None:
         from .screens.home import HomeScreen
 
+        if not self._opens_browser():
+            context.library  # noqa: B018  (at once, for a context made ready beforehand)
         self._loaded_context = context
         self.apply_settings()
         self.show_community_name()
@@ -204,10 +227,14 @@ class ProtocolRunnerApp(App[None]):
                 self.push_screen(RecordSessionsScreen())
         else:
             self._replace_loading(HomeScreen())
-        for problem in context.problems:
-            self.notify(
-                visible(str(problem)), title="Skipped a file", severity="warning", markup=False
+            self.call_after_refresh(
+                self.run_worker, self._warm_up, thread=True, name="warm-up", group="warm-up"
             )
+        problems = list(context.problems)
+        if context.library_loaded:
+            problems[:0] = context.library.problems
+            self._library_told = True
+        self._tell_problems(problems)
         for problem in context.setting_problems:
             self.notify(
                 visible(str(problem)),
@@ -218,6 +245,25 @@ class ProtocolRunnerApp(App[None]):
             )
         if start is not None:
             self.open_setup(start)
+
+    def _warm_up(self) -> None:
+        """Once home is shown, import what setting up a session needs (the models, pydantic)
+        and read the community whole, so that the first Enter waits for neither."""
+        from ..core import engine  # noqa: F401
+
+        self.context.community  # noqa: B018
+
+    def library_loaded(self) -> None:
+        """Tell the protocol files the library skipped, once, if the record opened first."""
+        if not self._library_told:
+            self._library_told = True
+            self._tell_problems(self.context.library.problems)
+
+    def _tell_problems(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.notify(
+                visible(str(problem)), title="Skipped a file", severity="warning", markup=False
+            )
 
     def _replace_loading(self, screen: Screen) -> None:
         from .screens.loading import LoadingScreen
@@ -341,7 +387,7 @@ class ProtocolRunnerApp(App[None]):
         """Name the community in the header of screens that name nothing else: the room
         knows its community, not the folder its record is kept in."""
         context = self.context
-        self.sub_title = visible(context.community.name.strip() or context.record.root.name)
+        self.sub_title = visible(context.community_info.name.strip() or context.record.root.name)
 
     def apply_settings(self) -> None:
         """The facilitator's theme and keys, from the settings (and the palette's last
@@ -520,8 +566,8 @@ class ProtocolRunnerApp(App[None]):
         if isinstance(screen, HomeScreen):
             for entry in self.context.library:
                 yield SystemCommand(
-                    visible(f"Run {entry.protocol.title}"),
-                    visible(entry.protocol.summary),
+                    visible(f"Run {entry.outline.title}"),
+                    visible(entry.outline.summary),
                     lambda e=entry: self.open_setup(e),
                 )
         # Screens can offer their own commands (the record browser does).

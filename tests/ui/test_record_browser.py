@@ -446,3 +446,33 @@ async def test_markup_in_names_and_notes_shows_literally(make_app) -> None:
         await pilot.press("c")
         # The clipboard holds Markdown: rendered, the name reads as typed.
         assert KIM in MarkdownIt("commonmark").render(app.clipboard)
+
+
+@sync
+async def test_rows_the_index_knew_show_at_once_and_a_change_replaces_them(
+    make_app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened again, the browser shows the sessions its index listed while the refresh looks
+    for changes (held here until the rows are seen); the session saved meanwhile follows."""
+    app = make_app(browse_record=True)
+    with index_module.SessionIndex(app.context.record) as index:
+        index.refresh()
+    added = add_markup_session(app)
+    released = threading.Event()
+    refresh = index_module.SessionIndex.refresh
+
+    def held(self, progress=None):
+        assert released.wait(10), "the test never let the refresh go"
+        return refresh(self, progress)
+
+    monkeypatch.setattr(index_module.SessionIndex, "refresh", held)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, RecordSessionsScreen) and screen.pages is not None
+        assert count_text(screen) == "8 sessions"
+        assert added.id not in [row.id for row in screen.pages.rows]
+        released.set()
+        screen = await loaded(pilot)
+        assert count_text(screen) == "9 sessions"
+        assert screen.pages is not None and screen.pages.rows[0].id == added.id

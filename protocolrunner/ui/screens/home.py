@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...core.describe import format_minutes, varies_with_group
+from ...core.describe import format_minutes
 from ...core.journal import JournalEntry
 from ...core.library import LibraryEntry
 from ...core.text import visible
@@ -26,9 +26,9 @@ LABEL_WIDTH = 32
 def library_label(entry: LibraryEntry) -> Content:
     """One line: the title, and its minutes right-aligned; the preview beside says the rest.
     At 80x24 every bundled protocol must show under the follow-through panel."""
-    p = entry.protocol
+    p = entry.outline
     # A protocol in turns by person takes as long as the group is big: say so.
-    minutes = ("about " if varies_with_group(p) else "") + format_minutes(p.seconds)
+    minutes = ("about " if p.varies else "") + format_minutes(p.seconds)
     room = LABEL_WIDTH - len(minutes) - 1
     title = visible(p.title)
     if len(title) > room:
@@ -85,14 +85,12 @@ class HomeScreen(Screen):
         self.interrupted: list[JournalEntry] = []
 
     def compose(self) -> ComposeResult:
-        context = self.app.context
+        community = self.app.context.community_info
         yield Header()
         with Vertical(id="home-community"):
-            yield Static(
-                Content.styled(visible(context.community.name), "bold"), id="community-name"
-            )
-            if context.community.purpose.strip():
-                purpose = " ".join(visible(context.community.purpose).split())
+            yield Static(Content.styled(visible(community.name), "bold"), id="community-name")
+            if community.purpose.strip():
+                purpose = " ".join(visible(community.purpose).split())
                 yield Static(Content(purpose), id="community-purpose")
         yield Static(id="resume-banner")
         yield Static(id="home-problems")
@@ -132,7 +130,7 @@ class HomeScreen(Screen):
         self.query_one(FollowThrough).reload()
         # The community may have been edited meanwhile.
         self.app.show_community_name()
-        community = self.app.context.community
+        community = self.app.context.community_info
         self.query_one("#community-name", Static).update(
             Content.styled(visible(community.name), "bold")
         )

@@ -9,6 +9,7 @@ quickly as one of ten. The index is brought up to date in a thread when the scre
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from ...core.browse import (
 )
 from ...core.index import (
     LONG_REFRESH,
+    Facets,
+    IndexBusy,
     RefreshStats,
     SessionIndex,
     SessionRow,
@@ -93,6 +96,8 @@ class RecordSessionsScreen(Screen):
         self._last_search = 0.0
         self._opened = False
         self._filters_mounted = False
+        self._filters_requested = False
+        self._reload_after_refresh = False
         self._told_invalid: dict[str | None, str] = {}
         """The invalid date last told of, per date field: each is told once."""
 
@@ -135,14 +140,36 @@ class RecordSessionsScreen(Screen):
             return
         self._opened = True
         context = self.app.context
-        self.sub_title = visible(context.community.name or context.record.root.name)
-        self._refresh_index()
+        self.sub_title = visible(context.community_info.name or context.record.root.name)
+        if self._show_known_rows():
+            # Once they are painted: the refresh's scan of every file would slow that frame.
+            self.call_after_refresh(self._refresh_index)
+        else:
+            self._refresh_index()
+
+    def _show_known_rows(self) -> bool:
+        """Show the sessions as the index listed them at its last refresh, if there was one,
+        while this refresh looks for changes: the rows are there at once, and a change found
+        replaces them a moment later. A first open waits for the index to be built."""
+        index = SessionIndex(self.app.context.record, self.db_path)
+        try:
+            if not index.was_refreshed():
+                index.close()
+                return False
+            self.total = index.count()
+        except (OSError, sqlite3.Error, IndexBusy):
+            index.close()
+            return False
+        self.index = index
+        self.reload()
+        return True
 
     def record_changed(self) -> None:
         """A sync brought others' changes: read them into the index and show them."""
         if not self._opened:
             return
         self.pages = None
+        self._reload_after_refresh = True
         self._refresh_index()
 
     def on_unmount(self) -> None:
@@ -161,11 +188,13 @@ class RecordSessionsScreen(Screen):
         return self._db_path or default_index_path(self.app.context.record.root)
 
     @work(thread=True, exclusive=True, group="record-index", name="refresh-index")
-    def _refresh_index(self) -> RefreshStats:
+    def _refresh_index(self) -> tuple[RefreshStats, Facets]:
         # The thread has its own connection (SQLite connections stay in their thread); the
-        # screen opens another once the index is up to date.
+        # screen opens another once the index is up to date. What the filter menus list is
+        # read here too (the refresh stores it), never on the UI thread.
         with SessionIndex(self.app.context.record, self.db_path) as index:
-            return index.refresh(progress=self._reading)
+            stats = index.refresh(progress=self._reading)
+            return stats, index.facets()
 
     def _reading(self, done: int, total: int) -> None:
         # In the refresh thread. Worth telling only when many files are new to the index: the
@@ -182,11 +211,12 @@ class RecordSessionsScreen(Screen):
         if event.worker.name != "refresh-index":
             return
         if event.state == WorkerState.SUCCESS:
-            result = event.worker.result
+            assert isinstance(event.worker.result, tuple)
+            result, facets = event.worker.result
             assert isinstance(result, RefreshStats)
             if result.warning:
                 self.notify(visible(result.warning), severity="warning", markup=False, timeout=10)
-            self._index_ready(result.problems)
+            self._index_ready(result, facets)
         elif event.state == WorkerState.ERROR:
             self.notify(
                 visible(f"Could not read the record: {event.worker.error}"),
@@ -195,16 +225,22 @@ class RecordSessionsScreen(Screen):
                 timeout=10,
             )
 
-    def _index_ready(self, problems: list[Problem]) -> None:
-        again = self.index is not None  # after a sync: the filters are there already
-        if self.index is not None:
-            self.index.close()
-        self.index = SessionIndex(self.app.context.record, self.db_path)
-        self.total = self.index.count()
-        self._show_problems(problems)
-        self.reload()
-        if not again:
-            self.call_later(self._mount_filters)
+    def _index_ready(self, stats: RefreshStats, facets: Facets) -> None:
+        changed = stats.added or stats.updated or stats.removed
+        if self.index is None or changed or self._reload_after_refresh:
+            self._reload_after_refresh = False
+            if self.index is not None:
+                self.index.close()
+            self.index = SessionIndex(self.app.context.record, self.db_path)
+            self.total = self.index.count()
+            self.pages = None  # the rows shown (if any) were the index's before this refresh
+            self._show_problems(stats.problems)
+            self.reload()
+        else:
+            self._show_problems(stats.problems)
+        if not self._filters_requested:  # after a sync, the filters are there already
+            self._filters_requested = True
+            self.call_later(self._mount_filters, facets)
 
     def _show_problems(self, problems: list[Problem]) -> None:
         self.problems = problems
@@ -226,17 +262,15 @@ class RecordSessionsScreen(Screen):
             lines.append(Content(f"  … and {count - SHOWN_PROBLEMS} more"))
         banner.update(Content("\n").join(lines))
 
-    async def _mount_filters(self) -> None:
+    async def _mount_filters(self, facets: Facets) -> None:
         # Mounted once the index can say what there is to filter by; three Selects also cost
         # more to build than the rest of the screen, so the first frame is quicker without them.
-        assert self.index is not None
-        facets = self.index.facets()
         context = self.app.context
         protocols = dict(facets.protocols)
         for entry in context.library:
-            protocols.setdefault(entry.id, entry.protocol.title)
+            protocols.setdefault(entry.id, entry.outline.title)
         by_title = sorted(protocols.items(), key=_by_label)
-        people = dict.fromkeys([*context.community.member_names, *facets.people])
+        people = dict.fromkeys([*context.community_info.member_names, *facets.people])
         await self.query_one("#record-filter-fields").mount_all(
             [
                 Select(

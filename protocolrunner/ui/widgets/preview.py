@@ -6,7 +6,6 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ...core.describe import role_names, step_minutes, total_minutes, turns_phrase
 from ...core.library import LibraryEntry
 from ...core.text import visible
 
@@ -18,40 +17,39 @@ def _paragraph(text: str) -> str:
 
 
 def protocol_content(entry: LibraryEntry) -> Content:
-    """The protocol as Content. Prose from the file is literal text, never markup, and a
-    control character in it is shown as an escape (``core.text.visible``)."""
-    p = entry.protocol
-    size = f"{p.group_size.min}" + (f"-{p.group_size.max}" if p.group_size.max else "+")
+    """The protocol as Content, from its outline (no model needed). Prose from the file is
+    literal text, never markup, and a control character in it is shown as an escape
+    (``core.text.visible``)."""
+    p = entry.outline
     parts: list[str | Content | tuple[str, str]] = [
         (visible(p.title), "bold"),
         "\n",
         visible(p.summary),
         "\n",
-        (f"{total_minutes(p)} · {len(p.steps)} steps · {size} people", "italic"),
+        (f"{p.minutes} · {len(p.steps)} steps · {p.group} people", "italic"),
     ]
     if p.purpose.strip():
         parts += ["\n\n", ("Purpose", HEADING), "\n", _paragraph(p.purpose)]
     parts += ["\n\n", ("Roles", HEADING)]
-    for role in p.roles:
-        parts += ["\n• ", (visible(role.name), "bold")]
-        if role.description:
-            parts += [": ", " ".join(visible(role.description).split())]
+    for name, description in p.roles:
+        parts += ["\n• ", (visible(name), "bold")]
+        if description:
+            parts += [": ", " ".join(visible(description).split())]
     if p.setup:
         parts += ["\n\n", ("Before starting", HEADING)]
-        for question in p.setup:
-            parts += ["\n• ", visible(question.label), " (required)" if question.required else ""]
+        for label, required in p.setup:
+            parts += ["\n• ", visible(label), " (required)" if required else ""]
     parts += ["\n\n", ("Steps", HEADING)]
     for number, step in enumerate(p.steps, 1):
-        speak = role_names(p, step.speakers) if step.speakers else "silent"
         parts += [
             f"\n{number:>2}. ",
             (visible(step.title), "bold"),
-            f"  {step_minutes(p, step)}",
-            ("  · " + speak, "dim"),
+            f"  {step.minutes}",
+            ("  · " + (step.speakers or "silent"), "dim"),
         ]
-        if step.turns is not None:
-            parts += ["\n    ", (turns_phrase(p, step), "italic")]
-    parts += ["\n\n", (f"Total: {total_minutes(p)}", "bold")]
+        if step.turns:
+            parts += ["\n    ", (step.turns, "italic")]
+    parts += ["\n\n", (f"Total: {p.minutes}", "bold")]
     if p.source.strip():
         parts += ["\n\n", ("Source", HEADING), "\n", _paragraph(p.source)]
     where = f"{entry.source.kind}: {entry.path}"
