@@ -104,3 +104,43 @@ def test_another_address_needs_a_flag_and_warns(record: Path, capsys, monkeypatc
     assert os.environ.pop("PROTOCOLRUNNER_READ_ONLY") == "1"
     code, _, err = cli_exit(capsys, "serve", "--port", "0")
     assert code == 2
+
+
+def test_a_browser_connection_sees_the_record_browser(server: str, record: Path) -> None:
+    """The page's own client (the websocket it opens at ``/ws``) is sent the record browser:
+    its column headings (home has none) and the record's sessions, drawn by the served app.
+    A real browser draws the same stream on a canvas, where its text cannot be read back."""
+    import asyncio
+    import re
+    import tomllib
+
+    import aiohttp
+
+    titles = {
+        tomllib.loads(path.read_text(encoding="utf-8"))["protocol"]["title"]
+        for path in (record / "sessions").rglob("*.toml")
+    }
+    assert titles
+
+    async def screen_text() -> str:
+        seen: list[str] = []
+        url = server.replace("http://", "ws://") + "/ws?width=120&height=30"
+        async with aiohttp.ClientSession() as client, client.ws_connect(url) as ws:
+            deadline = asyncio.get_running_loop().time() + 40
+            while asyncio.get_running_loop().time() < deadline:
+                try:
+                    message = await ws.receive(timeout=2)
+                except TimeoutError:
+                    continue
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    seen.append(message.data.decode("utf-8", "replace"))
+                elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                    break
+                text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", " ", "".join(seen))
+                if "Focusing question" in text and any(title in text for title in titles):
+                    return text
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", " ", "".join(seen))
+
+    text = asyncio.run(screen_text())
+    assert "Focusing question" in text and "Presenter" in text, text[-2000:]
+    assert any(title in text for title in titles), (titles, text[-2000:])
