@@ -12,13 +12,14 @@ from support import CET, recorded_session
 
 from protocolrunner.core.followthrough import (
     FollowThroughError,
-    describe,
+    OpenItem,
+    carried_note,
+    load_open_items,
     mark,
-    open_items,
     open_items_indexed,
     source_label,
 )
-from protocolrunner.core.index import SessionIndex
+from protocolrunner.core.index import SessionIndex, name_key
 from protocolrunner.core.models import (
     SESSION_FORMAT_READ,
     Community,
@@ -65,12 +66,55 @@ def record(tmp_path: Path) -> Record:
     return rec
 
 
+def items_from_files(
+    record: Record,
+    *,
+    today: date,
+    max_age_days: int | None,
+    owners: list[str] | None = None,
+) -> list[OpenItem]:
+    """The oracle: the open items worked out from the session files, not the index."""
+    sessions = record.load_sessions().sessions
+    since = None if max_age_days is None else today - timedelta(days=max_age_days)
+    latest: dict[str, datetime] = {}
+    for _, rec in sessions:
+        latest[rec.protocol.id] = max(rec.started, latest.get(rec.protocol.id, rec.started))
+    keys = None if owners is None else {name_key(name) for name in owners}
+    items = [
+        OpenItem(
+            path=path,
+            session_id=rec.id,
+            started=rec.started,
+            protocol_id=rec.protocol.id,
+            protocol_title=rec.protocol.title,
+            position=position,
+            text=action.text,
+            owner=action.owner,
+            status=action.status,
+            reviewed=action.reviewed,
+            latest=latest[rec.protocol.id] == rec.started,
+            done=action.done,
+        )
+        for path, rec in sessions
+        for position, action in enumerate(rec.actions)
+        if action.is_open
+        and (
+            since is None
+            or rec.started.date() >= since
+            or (action.reviewed is not None and action.reviewed >= since)
+        )
+        and (keys is None or not action.owner.strip() or name_key(action.owner) in keys)
+    ]
+    items.sort(key=lambda item: (-item.started.timestamp(), item.session_id, item.position))
+    return items
+
+
 def texts(items) -> list[str]:
     return [item.text for item in items]
 
 
 def test_open_items_newest_first_without_done_or_old(record: Record) -> None:
-    items = open_items(record.load_sessions().sessions, today=TODAY)
+    items = load_open_items(record, today=TODAY)
     assert texts(items) == [
         "Read the article",
         "Ben will try cold-calling with wait time",
@@ -78,17 +122,16 @@ def test_open_items_newest_first_without_done_or_old(record: Record) -> None:
         "Old idea",
     ]
     # The label says which meeting it came from, and whether that was the last of its kind.
-    assert describe(items[1], TODAY) == (
-        "from last Consultancy (12 Sep): Ben will try cold-calling with wait time"
-    )
+    assert source_label(items[1], TODAY) == "from last Consultancy (12 Sep)"
+    assert carried_note(items[1], TODAY) == ""
     assert source_label(items[3], TODAY) == "from Consultancy (29 Aug)"
     assert source_label(items[3], date(2027, 1, 5)) == "from Consultancy (29 Aug 2026)"
-    every = open_items(record.load_sessions().sessions, today=TODAY, max_age_days=None)
+    every = load_open_items(record, today=TODAY, max_age_days=None)
     assert "Ancient" in texts(every)
 
 
 def test_owners_filter_keeps_unowned_items(record: Record) -> None:
-    items = open_items(record.load_sessions().sessions, today=TODAY, owners=["ben"])
+    items = load_open_items(record, today=TODAY, owners=["ben"])
     assert texts(items) == ["Ben will try cold-calling with wait time", "Everyone: bring work"]
 
 
@@ -99,9 +142,7 @@ def test_index_gives_the_same_items_as_the_files(record: Record, tmp_path: Path)
             for age in (None, 120, 10):
                 assert open_items_indexed(
                     index, today=TODAY, max_age_days=age, owners=owners
-                ) == open_items(
-                    record.load_sessions().sessions, today=TODAY, max_age_days=age, owners=owners
-                )
+                ) == items_from_files(record, today=TODAY, max_age_days=age, owners=owners)
         # A review written back drops out of the index after a refresh.
         item = open_items_indexed(index, today=TODAY)[0]
         mark(record, item, "done", TODAY)
@@ -112,9 +153,7 @@ def test_index_gives_the_same_items_as_the_files(record: Record, tmp_path: Path)
 def test_mark_done_writes_an_event_and_leaves_the_session_file_alone(record: Record) -> None:
     """Follow-through written back into the session file made two schools' reviews of one
     item a git conflict: each review is now a file of its own."""
-    item = next(
-        i for i in open_items(record.load_sessions().sessions, today=TODAY) if i.owner == "Ben"
-    )
+    item = next(i for i in load_open_items(record, today=TODAY) if i.owner == "Ben")
     before = item.path.read_bytes()
     event = mark(record, item, "done", TODAY, by="Ann")
     assert item.path.read_bytes() == before
@@ -133,13 +172,11 @@ def test_mark_done_writes_an_event_and_leaves_the_session_file_alone(record: Rec
     }
     assert record.load_session(item.path).actions[0].state == "done"
     assert record.load_session(item.path, followthrough=False).actions[0].state == "open"
-    assert item.text not in texts(open_items(record.load_sessions().sessions, today=TODAY))
+    assert item.text not in texts(load_open_items(record, today=TODAY))
 
 
 def test_the_latest_review_wins_whoever_wrote_it_first(record: Record) -> None:
-    item = next(
-        i for i in open_items(record.load_sessions().sessions, today=TODAY) if i.owner == "Ben"
-    )
+    item = next(i for i in load_open_items(record, today=TODAY) if i.owner == "Ben")
     at = datetime(2026, 10, 1, 17, 0, tzinfo=CET)
     mark(record, item, "carried", at + timedelta(minutes=5))  # written first, decided later
     mark(record, item, "done", at)
@@ -148,7 +185,7 @@ def test_the_latest_review_wins_whoever_wrote_it_first(record: Record) -> None:
 
 
 def test_a_review_from_a_clock_behind_still_supersedes_what_it_saw(record: Record) -> None:
-    item = open_items(record.load_sessions().sessions, today=TODAY)[0]
+    item = load_open_items(record, today=TODAY)[0]
     first = mark(record, item, "done", datetime(2026, 10, 1, 18, 0, tzinfo=CET))
     second = mark(record, item, "open", datetime(2026, 10, 1, 17, 0, tzinfo=CET))
     assert second.at > first.at
@@ -156,35 +193,29 @@ def test_a_review_from_a_clock_behind_still_supersedes_what_it_saw(record: Recor
 
 
 def test_carry_forward_keeps_it_open_and_in_view(record: Record) -> None:
-    item = next(
-        i for i in open_items(record.load_sessions().sessions, today=TODAY) if i.text == "Old idea"
-    )
+    item = next(i for i in load_open_items(record, today=TODAY) if i.text == "Old idea")
     later = TODAY + timedelta(days=200)
-    assert "Old idea" not in texts(open_items(record.load_sessions().sessions, today=later))
+    assert "Old idea" not in texts(load_open_items(record, today=later))
     mark(record, item, "carried", later - timedelta(days=1))
-    items = open_items(record.load_sessions().sessions, today=later)
+    items = load_open_items(record, today=later)
     carried = next(i for i in items if i.text == "Old idea")
     assert carried.status == "carried"
-    assert describe(carried, later).endswith("Old idea (carried forward 18 Apr)")
+    assert carried_note(carried, later) == "carried forward 18 Apr"
     assert record.load_session(item.path).actions[0].status == "carried"
 
 
 def test_drop_and_reopen(record: Record) -> None:
-    items = open_items(record.load_sessions().sessions, today=TODAY)
+    items = load_open_items(record, today=TODAY)
     item = next(i for i in items if i.text == "Everyone: bring work")
     mark(record, item, "dropped", TODAY)
-    assert "Everyone: bring work" not in texts(
-        open_items(record.load_sessions().sessions, today=TODAY)
-    )
+    assert "Everyone: bring work" not in texts(load_open_items(record, today=TODAY))
     mark(record, item, "open", TODAY)
     action = record.load_session(item.path).actions[2]
     assert (action.done, action.status, action.is_open) == (False, None, True)
 
 
 def test_mark_refuses_an_item_no_longer_in_its_file(record: Record) -> None:
-    item = next(
-        i for i in open_items(record.load_sessions().sessions, today=TODAY) if i.owner == "Ben"
-    )
+    item = next(i for i in load_open_items(record, today=TODAY) if i.owner == "Ben")
     # Session files are not written again by protocolrunner; a hand edit can still change one.
     text = item.path.read_text(encoding="utf-8")
     item.path.write_text(text.replace(item.text, "Something else"), encoding="utf-8")
@@ -217,7 +248,7 @@ def test_a_newer_reader_format_is_still_refused(tmp_path: Path) -> None:
 
 
 def test_index_and_files_agree_on_every_kind_of_review(record: Record, tmp_path: Path) -> None:
-    items = open_items(record.load_sessions().sessions, today=TODAY, max_age_days=None)
+    items = load_open_items(record, today=TODAY, max_age_days=None)
     at = datetime(2026, 10, 1, 17, 0, tzinfo=CET)
     for n, (item, states) in enumerate(
         zip(items, [["done"], ["carried"], ["dropped", "open"], ["done", "carried"]], strict=False)
@@ -227,8 +258,8 @@ def test_index_and_files_agree_on_every_kind_of_review(record: Record, tmp_path:
     with SessionIndex(record, tmp_path / "index.sqlite3") as index:
         index.refresh()
         for age in (None, 120, 10):
-            assert open_items_indexed(index, today=TODAY, max_age_days=age) == open_items(
-                record.load_sessions().sessions, today=TODAY, max_age_days=age
+            assert open_items_indexed(index, today=TODAY, max_age_days=age) == items_from_files(
+                record, today=TODAY, max_age_days=age
             )
         # An event file removed (say by a revert in git) gives the item its earlier state.
         for path in record.followthrough_dir.rglob("*.toml"):

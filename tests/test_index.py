@@ -705,12 +705,14 @@ def test_find_underscore_literally_matches_an_underscore(
     assert ids(index.find("2026-10-01-")) == []
 
 
-def test_iter_people_oldest_first(index: SessionIndex) -> None:
-    people = list(index.iter_people())
-    assert people[0][2] == "2026-09-01"
-    assert people[-1][2] == "2026-10-20"
-    assert ("Dev", "facilitator", "2026-10-20") in people
-    assert len(people) == sum(len(s.attendees) for s in corpus())
+def test_iter_roles_oldest_first(index: SessionIndex) -> None:
+    roles = list(index.iter_roles())
+    assert roles[0][1] == date(2026, 9, 1)
+    assert roles[-1][1] == date(2026, 10, 20)
+    assert ("facilitator", "Dev") in {
+        (role, name) for _, day, role, name in roles if day == date(2026, 10, 20)
+    }
+    assert len(roles) == sum(len(s.attendees) for s in corpus())
 
 
 def test_a_transaction_sqlite_already_ended_keeps_its_error(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,9 +14,30 @@ from protocolrunner.core.models import (
     SessionRecord,
 )
 from protocolrunner.core.record import Record
-from protocolrunner.core.stats import load_step_timings, rows_from_records, step_timings
+from protocolrunner.core.stats import load_step_timings, step_timings
 
 CET = timezone(timedelta(hours=1))
+
+
+def rows_from_records(records: Iterable[SessionRecord], protocol_id: str) -> list[StepRow]:
+    """The rows the index should give, worked out from the session records: the oracle."""
+    ordered = sorted(
+        (r for r in records if r.protocol.id == protocol_id), key=lambda r: (r.started, r.id)
+    )
+    return [
+        StepRow(
+            rec.id,
+            i,
+            st.id,
+            st.title,
+            st.planned_seconds,
+            st.actual_seconds,
+            st.extended_seconds,
+            st.skipped,
+        )
+        for rec in ordered
+        for i, st in enumerate(rec.steps)
+    ]
 
 
 def row(session: str, position: int, step: str, planned: int, actual: int, skipped=False):

@@ -16,7 +16,7 @@ import pytest
 from support import CET, recorded_session
 
 from protocolrunner.core import sync
-from protocolrunner.core.followthrough import mark, open_items
+from protocolrunner.core.followthrough import load_open_items, mark
 from protocolrunner.core.models import (
     Community,
     Member,
@@ -81,12 +81,12 @@ def test_two_schools_edit_at_once_and_end_with_the_same_record(schools) -> None:
     # School A: a session, a member, and the action item marked done at 17:00.
     a.save_session(session(2, date(2026, 12, 1), "tuning"))
     add_member(a, "Zoe Adams")
-    [item] = open_items(a.load_sessions().sessions, today=date(2026, 12, 1))
+    [item] = load_open_items(a, today=date(2026, 12, 1))
     mark(a, item, "done", datetime(2026, 12, 1, 17, 0, tzinfo=CET))
     # School B, the same day: another session, another member, the same item carried at 18:00.
     b.save_session(session(3, date(2026, 12, 1), "consultancy"))
     add_member(b, "Yuri Berg")
-    [item_b] = open_items(b.load_sessions().sessions, today=date(2026, 12, 1))
+    [item_b] = load_open_items(b, today=date(2026, 12, 1))
     mark(b, item_b, "carried", datetime(2026, 12, 1, 18, 0, tzinfo=CET))
 
     sent = sync.sync(a)

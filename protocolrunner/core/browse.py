@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -89,9 +88,6 @@ class SessionFilter:
     @property
     def is_empty(self) -> bool:
         return not any(self.query_args().values())
-
-    def with_(self, **changes: Any) -> SessionFilter:
-        return replace(self, **changes)
 
 
 def parse_day(text: str) -> date | None:
@@ -226,10 +222,6 @@ def session_snippet(record: SessionRecord, query: str, width: int = 80) -> tuple
         if found[1]:
             return found
     return "", []
-
-
-def count_matches(texts: Iterable[str], query: str) -> int:
-    return sum(len(match_spans(text, query)) for text in texts)
 
 
 # -- problems -----------------------------------------------------------------------------

@@ -427,10 +427,6 @@ class Session:
     def total_elapsed(self) -> float:
         return sum(self.elapsed(i) for i in range(len(self.runs)))
 
-    @property
-    def planned_total(self) -> int:
-        return sum(run.planned for run in self.runs)
-
     def timing(self) -> Timing:
         """Planned, adjusted and actual time, as the record will keep them."""
         return Timing(
@@ -688,13 +684,6 @@ class Session:
             run.notes[field_id] = text
             self.revision += 1
 
-    def set_setup(self, question_id: str, text: str) -> None:
-        if question_id not in self.setup:
-            raise SessionError(f"the protocol asks no setup question '{question_id}'")
-        if self.setup[question_id] != text:
-            self.setup[question_id] = text
-            self.revision += 1
-
     def set_reflection(self, text: str) -> None:
         if self.reflection != text:
             self.reflection = text
@@ -721,10 +710,6 @@ class Session:
             item.owner = owner
         if done is not None:
             item.done = done
-        self.revision += 1
-
-    def remove_action(self, index: int) -> None:
-        del self.actions[index]
         self.revision += 1
 
     # -- snapshots (the journal) ----------------------------------------------------------

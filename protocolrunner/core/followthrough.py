@@ -21,7 +21,7 @@ from .text import visible
 
 if TYPE_CHECKING:
     # Imported where an item is marked: listing open items from the index needs no models.
-    from .models import FollowThroughEvent, SessionRecord
+    from .models import FollowThroughEvent
 
 OpenItem = ActionRow
 """An open action item with the session it came from (the index's row type, so the fast path
@@ -41,59 +41,12 @@ def _since(today: date, max_age_days: int | None) -> date | None:
     return None if max_age_days is None else today - timedelta(days=max_age_days)
 
 
-def _recent(item: OpenItem, since: date | None) -> bool:
-    if since is None:
-        return True
-    return item.started.date() >= since or (item.reviewed is not None and item.reviewed >= since)
-
-
 def _owned_by(items: Iterable[OpenItem], owners: Collection[str] | None) -> list[OpenItem]:
     if owners is None:
         return list(items)
     keys = {name_key(name) for name in owners}
     # Items nobody took on belong to everyone present.
     return [item for item in items if not item.owner.strip() or name_key(item.owner) in keys]
-
-
-def open_items(
-    sessions: Iterable[tuple[Path, SessionRecord]],
-    *,
-    today: date,
-    max_age_days: int | None = DEFAULT_MAX_AGE_DAYS,
-    owners: Collection[str] | None = None,
-) -> list[OpenItem]:
-    """Open action items (not done, not dropped) from ``sessions``, newest session first.
-
-    Only items from the last ``max_age_days`` days, or carried forward within them, are kept
-    (``None`` keeps all); with ``owners``, only theirs and items without an owner.
-    """
-    sessions = list(sessions)
-    latest: dict[str, datetime] = {}
-    for _, rec in sessions:
-        latest[rec.protocol.id] = max(rec.started, latest.get(rec.protocol.id, rec.started))
-    since = _since(today, max_age_days)
-    items = [
-        OpenItem(
-            path=path,
-            session_id=rec.id,
-            started=rec.started,
-            protocol_id=rec.protocol.id,
-            protocol_title=rec.protocol.title,
-            position=position,
-            text=action.text,
-            owner=action.owner,
-            status=action.status,
-            reviewed=action.reviewed,
-            latest=latest[rec.protocol.id] == rec.started,
-            done=action.done,
-        )
-        for path, rec in sorted(sessions, key=lambda item: (item[1].started, item[1].id))
-        for position, action in enumerate(rec.actions)
-        if action.is_open
-    ]
-    items = [item for item in items if _recent(item, since)]
-    items.sort(key=lambda item: (-item.started.timestamp(), item.session_id, item.position))
-    return _owned_by(items, owners)
 
 
 def open_items_indexed(
@@ -103,7 +56,9 @@ def open_items_indexed(
     max_age_days: int | None = DEFAULT_MAX_AGE_DAYS,
     owners: Collection[str] | None = None,
 ) -> list[OpenItem]:
-    """The same as :func:`open_items`, from a refreshed search index: fast on any record."""
+    """Open action items (not done, not dropped) from a refreshed search index, newest session
+    first: only items from the last ``max_age_days`` days, or carried forward within them
+    (``None`` keeps all); with ``owners``, only theirs and items without an owner."""
     return _owned_by(index.iter_actions(_since(today, max_age_days)), owners)
 
 
@@ -117,13 +72,6 @@ def source_label(item: OpenItem, today: date | None = None) -> str:
     characters in the title come out as escapes)."""
     last = "last " if item.latest else ""
     return f"from {last}{visible(item.protocol_title)} ({_day(item.started.date(), today)})"
-
-
-def describe(item: OpenItem, today: date | None = None) -> str:
-    """One line: 'from last Consultancy (12 Sep): Ben will try cold-calling with wait time'."""
-    line = f"{source_label(item, today)}: {visible(item.text)}"
-    note = carried_note(item, today)
-    return f"{line} ({note})" if note else line
 
 
 def carried_note(item: OpenItem, today: date | None = None) -> str:

@@ -983,14 +983,6 @@ class SessionIndex:
 
         return self._retrying(facets)
 
-    def iter_people(self) -> Iterator[tuple[str, str, str]]:
-        """(name, role id, session day) for every role held, oldest first."""
-        db = self._connect()
-        yield from db.execute(
-            "SELECT p.name, p.role_id, s.day FROM people p JOIN sessions s ON s.rowid = p.session "
-            "ORDER BY s.started"
-        )
-
     def iter_steps(self, protocol_id: str) -> Iterator[StepRow]:
         """Every recorded step of every session of one protocol, oldest session first."""
 

@@ -15,9 +15,8 @@ from pydantic import BaseModel
 
 from .atomic import write_atomic
 from .protocol import FORMAT_VERSION, GroupSize, Protocol
-from .schema import protocol_schema_text
+from .schema import SCHEMA_FILE_NAME, protocol_schema_text
 
-SCHEMA_FILE = "protocol.schema.json"
 WIDTH = 96
 
 STARTER: dict[str, Any] = {
@@ -111,7 +110,7 @@ PROSE = {"purpose", "source", "description", "help", "instructions", "facilitato
 """Fields shown as flowing paragraphs (single line breaks are spaces), so long ones can wrap."""
 
 
-def render(protocol: Protocol, schema: str = f"./{SCHEMA_FILE}") -> str:
+def render(protocol: Protocol, schema: str = f"./{SCHEMA_FILE_NAME}") -> str:
     """The protocol as a TOML file with a ``#:schema`` line and a comment above every key."""
     lines = [
         f"#:schema {schema}",
@@ -213,7 +212,7 @@ def write_new(path: Path, protocol: Protocol, *, overwrite: bool = False) -> Pat
     the JSON Schema beside it so that editors find what the ``#:schema`` line points at."""
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, render(protocol), exclusive=not overwrite)
-    schema = path.parent / SCHEMA_FILE
+    schema = path.parent / SCHEMA_FILE_NAME
     text = protocol_schema_text()
     if not schema.exists() or schema.read_text(encoding="utf-8") != text:
         write_atomic(schema, text)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .index import SessionIndex, StepRow
-from .models import SessionRecord
 from .record import Record
 
 
@@ -37,27 +36,6 @@ class StepTiming:
     @property
     def over_share(self) -> float:
         return self.over / self.runs if self.runs else 0.0
-
-
-def rows_from_records(records: Iterable[SessionRecord], protocol_id: str) -> list[StepRow]:
-    """The same rows the index gives, from session records (for small records and tests)."""
-    ordered = sorted(
-        (r for r in records if r.protocol.id == protocol_id), key=lambda r: (r.started, r.id)
-    )
-    return [
-        StepRow(
-            rec.id,
-            i,
-            st.id,
-            st.title,
-            st.planned_seconds,
-            st.actual_seconds,
-            st.extended_seconds,
-            st.skipped,
-        )
-        for rec in ordered
-        for i, st in enumerate(rec.steps)
-    ]
 
 
 def _median(values: list[int]) -> int:

@@ -153,12 +153,6 @@ class AppContext:
         """The theme to use outside projector mode (see ``choose_theme``)."""
         return choose_theme(self.configured_theme, self.remembered)
 
-    def reload_community(self) -> None:
-        try:
-            self.community = self.record.load_community()
-        except FileProblems as exc:
-            self.problems.extend(exc.problems)
-
 
 def build_context(
     record_dir: Path,

@@ -8,7 +8,7 @@ from datetime import date
 from textual.widgets import OptionList
 from ui_flow import pick_protocol, settle
 
-from protocolrunner.core.followthrough import open_items
+from protocolrunner.core.followthrough import load_open_items
 from protocolrunner.core.models import RecordedAction
 from protocolrunner.core.record import session_toml
 from protocolrunner.ui.widgets.followthrough import FollowThrough
@@ -17,7 +17,7 @@ TODAY = date(2026, 10, 1)  # the frozen clock's day
 
 
 def first_open(app):
-    return open_items(app.context.record.load_sessions().sessions, today=TODAY)
+    return load_open_items(app.context.record, today=TODAY)
 
 
 def test_home_lists_open_items_and_marks_one_done(make_app) -> None:

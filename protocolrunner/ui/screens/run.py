@@ -306,7 +306,6 @@ class RunScreen(SteadyFooterScreen):
         self.session = session
         self.protocol_sha256 = protocol_sha256
         self._signalled: set[tuple[int, int]] = set()
-        self._shown_step: int | None = None
         self._last_key: tuple[object, ...] | None = None
         self._wake: Timer | None = None
         self._texts: dict[str, str] = {}
@@ -363,7 +362,6 @@ class RunScreen(SteadyFooterScreen):
         s = self.session
         run = s.current
         step = run.step
-        self._shown_step = s.index
         self._notes_turn = (s.index, run.turn)  # the notes are shown below, with the step's
         self.query_one("#step-heading", Static).update(
             Content.assemble(
