@@ -12,7 +12,7 @@ import pytest
 from markdown_it import MarkdownIt
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
-from ui_flow import sync
+from ui_flow import sync, type_search
 
 from protocolrunner.cli import main
 from protocolrunner.core import index as index_module
@@ -64,11 +64,7 @@ def count_text(screen: RecordSessionsScreen) -> str:
 async def type_into(pilot: Pilot, selector: str, text: str) -> None:
     pilot.app.screen.query_one(selector, Input).focus()
     await pilot.pause()
-    for ch in text:
-        await pilot.press(ch)
-    # Let a debounced search run.
-    await pilot.pause(0.15)
-    await pilot.pause()
+    await type_search(pilot, text)
 
 
 def sessions(app: ProtocolRunnerApp) -> list[tuple[Path, SessionRecord]]:
@@ -301,10 +297,7 @@ async def test_search_as_you_type_with_highlights(app: ProtocolRunnerApp) -> Non
         screen = await open_browser(pilot)
         await pilot.press("slash")
         assert screen.query_one("#record-search", Input).has_focus
-        for ch in "rubr":
-            await pilot.press(ch)
-        await pilot.pause(0.15)
-        await pilot.pause()
+        await type_search(pilot, "rubr")
         expected = [
             rec for _, rec in sessions(app) if any("rubr" in t.lower() for t in _texts(rec))
         ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
+from ui_flow import type_search
 
 from protocolrunner.ui.screens.record_detail import RecordDetailScreen
 from protocolrunner.ui.screens.record_sessions import RecordSessionsScreen
@@ -45,9 +46,7 @@ async def ready(pilot: Pilot) -> None:
 
 async def search(pilot: Pilot, words: str) -> None:
     await pilot.press("slash")
-    for ch in words:
-        await pilot.press(ch)
-    await pilot.pause(0.15)
+    await type_search(pilot, words)
     await pilot.press("enter")  # back to the table
     await pilot.pause()
 

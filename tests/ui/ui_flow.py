@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Digits, Footer, Input, OptionList, SelectionList, TextArea
 
 from protocolrunner.ui.screens.home import HomeScreen
+from protocolrunner.ui.screens.record_sessions import SEARCH_DEBOUNCE
 from protocolrunner.ui.screens.run import RunScreen
 from protocolrunner.ui.screens.setup import SetupScreen
 from protocolrunner.ui.widgets.countdown import Countdown
@@ -84,6 +85,17 @@ async def tick(pilot: Pilot) -> None:
 async def advance(pilot: Pilot, clock, seconds: float) -> None:
     clock.advance(seconds)
     await tick(pilot)
+
+
+async def type_search(pilot: Pilot, text: str) -> None:
+    """Type ``text`` key by key as a burst, then its last key after a pause on the app's fake
+    clock: the browser's debounced search runs on that key, with no real wait."""
+    for ch in text[:-1]:
+        await pilot.press(ch)
+    if pilot.app.ready:  # before the record is open nothing is searched, and there is no clock
+        pilot.app.context.clock.advance(2 * SEARCH_DEBOUNCE)
+    await pilot.press(text[-1])
+    await pilot.pause()
 
 
 def key_event(ch: str) -> events.Key:
