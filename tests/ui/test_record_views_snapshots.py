@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from textual.pilot import Pilot
-from ui_flow import still as settle
+from ui_flow import still
 
 SIZES = [
     pytest.param((80, 24), id="80x24"),
@@ -25,15 +25,15 @@ def app(make_app):
 
 
 async def open_members(pilot: Pilot) -> None:
-    await settle(pilot)
+    await still(pilot)
     pilot.app.open_members()
-    await settle(pilot)
+    await still(pilot)
 
 
 async def open_community(pilot: Pilot) -> None:
-    await settle(pilot)
+    await still(pilot)
     pilot.app.open_community()
-    await settle(pilot)
+    await still(pilot)
 
 
 @pytest.mark.parametrize("size", SIZES)

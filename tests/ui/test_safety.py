@@ -13,13 +13,13 @@ from textual.geometry import Region
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, SelectionList, Static, TextArea
-from textual.widgets._footer import FooterKey
 from ui_flow import (
     add_guest,
     advance,
     answer_setup,
     countdown,
     countdown_text,
+    on_screen,
     pick_protocol,
     plain,
     settle,
@@ -52,8 +52,7 @@ def rendered(widget: Widget) -> str:
 
 def footer_text(screen) -> str:
     """The keys the footer shows (those that fit), as plain text."""
-    visible = screen._compositor.visible_widgets
-    return " ".join(rendered(key) for key in screen.query(FooterKey) if key in visible)
+    return " ".join(rendered(key) for key in screen.query("FooterKey") if on_screen(key))
 
 
 # -- (a) quitting mid-session asks first ------------------------------------------------------
@@ -411,12 +410,11 @@ def test_resizing_keeps_the_essentials_visible(make_app, clock):
             def check(width: int, height: int) -> None:
                 assert app.screen is run
                 assert run.region == Region(0, 0, width, height)
-                visible = run._compositor.visible_widgets
                 # Digits on a small screen, block letters on a big one: one of them shows.
                 clocks = [
                     w
                     for w in (run.query_one("#countdown-digits"), run.query_one("#countdown-big"))
-                    if w in visible
+                    if on_screen(w)
                 ]
                 assert len(clocks) == 1, f"no clock (or two) at {width}x{height}"
                 for widget in (
@@ -425,7 +423,7 @@ def test_resizing_keeps_the_essentials_visible(make_app, clock):
                     run.query_one("#step-title"),
                     run.query_one(Footer),
                 ):
-                    assert widget in visible, f"{widget!r} is not shown at {width}x{height}"
+                    assert on_screen(widget), f"{widget!r} is not shown at {width}x{height}"
                     region = widget.region
                     assert region.width > 0 and region.height > 0, widget
                     assert run.region.contains_region(region), (widget, region)
@@ -445,7 +443,7 @@ def test_resizing_keeps_the_essentials_visible(make_app, clock):
                 await pilot.resize_terminal(*size)
                 await settle(pilot)
                 big = run.query_one("#countdown-big")
-                assert big in run._compositor.visible_widgets
+                assert on_screen(big)
                 assert big.region.width > 0 and run.region.contains_region(big.region)
                 assert "█" in rendered(big)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
-from ui_flow import still as settle
+from ui_flow import advance, still
 
 SIZES = [
     pytest.param((80, 24), id="80x24"),
@@ -45,7 +45,7 @@ async def open_consultancy_setup(pilot: Pilot) -> None:
     await pilot.pause()
     app.screen.query_one("#setup-focus", Input).value = FOCUS
     app.screen.query_one("#setup-dilemma", TextArea).text = DILEMMA
-    await settle(pilot)
+    await still(pilot)
 
 
 async def start_consultancy(pilot: Pilot) -> None:
@@ -69,18 +69,12 @@ async def go_to_discussion(pilot: Pilot, clock) -> None:
     pilot.app.clear_notifications()
 
 
-async def advance(pilot: Pilot, clock, seconds: int) -> None:
-    clock.advance(seconds)
-    pilot.app.screen.tick()
-    await settle(pilot)
-
-
 # -- home and setup ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_home(snap_compare, app, size):
-    assert snap_compare(app, terminal_size=size, run_before=settle)
+    assert snap_compare(app, terminal_size=size, run_before=still)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -96,6 +90,7 @@ def test_run_running(snap_compare, app, clock, size):
     async def run_before(pilot: Pilot) -> None:
         await go_to_discussion(pilot, clock)
         await advance(pilot, clock, 6 * 60 + 30)  # 08:30 left of 15:00
+        await still(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
@@ -105,6 +100,7 @@ def test_run_warning(snap_compare, app, clock, size):
     async def run_before(pilot: Pilot) -> None:
         await go_to_discussion(pilot, clock)
         await advance(pilot, clock, 14 * 60 + 20)  # 00:40 left; the warning starts at 01:00
+        await still(pilot)
         assert pilot.app.screen.session.state.value == "warning"
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
@@ -115,6 +111,7 @@ def test_run_overtime(snap_compare, app, clock, size):
     async def run_before(pilot: Pilot) -> None:
         await go_to_discussion(pilot, clock)
         await advance(pilot, clock, 15 * 60 + 83)  # +01:23, the time-up toast is up
+        await still(pilot)
         assert pilot.app.screen.session.state.value == "overtime"
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
@@ -125,8 +122,10 @@ def test_run_paused(snap_compare, app, clock, size):
     async def run_before(pilot: Pilot) -> None:
         await go_to_discussion(pilot, clock)
         await advance(pilot, clock, 6 * 60 + 30)
+        await still(pilot)
         await pilot.press("f5")
         await advance(pilot, clock, 45)  # a paused countdown does not move
+        await still(pilot)
         assert pilot.app.screen.session.state.value == "paused"
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
@@ -137,8 +136,9 @@ def test_run_projector(snap_compare, app, clock, size):
     async def run_before(pilot: Pilot) -> None:
         await go_to_discussion(pilot, clock)
         await advance(pilot, clock, 6 * 60 + 30)
+        await still(pilot)
         await pilot.press("f2")
-        await settle(pilot)
+        await still(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
@@ -166,6 +166,6 @@ def test_summary(snap_compare, app, clock, size):
         screen.query_one("#action-text", Input).value = "Try roles in small groups for two weeks"
         screen.query_one("#action-owner", Input).value = "Ana"
         await pilot.press("enter")
-        await settle(pilot)
+        await still(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -9,16 +9,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import tomllib
-import unicodedata
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from textual import events
-from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Digits, Footer, Input, OptionList, SelectionList, TextArea
+from textual_private import character_to_key
 
 from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.record_sessions import SEARCH_DEBOUNCE
@@ -102,16 +101,7 @@ def key_event(ch: str) -> events.Key:
     """The Key event a terminal sends for the character ``ch`` (as ``Pilot.press`` builds it)."""
     if ch == "\n":
         return events.Key("enter", "\r")
-    key = ch
-    if len(key) == 1 and not key.isalnum():
-        key = _character_to_key(key)
-    try:
-        char: str | None = unicodedata.lookup(
-            _get_unicode_name_from_key(REPLACED_KEYS.get(key, key))
-        )
-    except KeyError:
-        char = key if len(key) == 1 else None
-    return events.Key(key, char)
+    return events.Key(ch if ch.isalnum() else character_to_key(ch), ch)
 
 
 async def type_text(pilot: Pilot, text: str) -> None:
@@ -122,12 +112,11 @@ async def type_text(pilot: Pilot, text: str) -> None:
     idle after every single key is left out, as it makes long notes very slow to type.
     """
     app = pilot.app
-    driver = app._driver
-    assert driver is not None
     for ch in text:
+        # What the driver does with a key read from the terminal: post it to the app.
         event = key_event(ch)
         event.set_sender(app)
-        driver.send_message(event)
+        app.post_message(event)
     await pilot.pause()
     await pilot.pause()
 
@@ -271,6 +260,13 @@ def shown(screen: Widget, widget: Widget) -> bool:
             if found is not widget and widget not in found.ancestors:
                 return False
     return True
+
+
+def on_screen(widget: Widget) -> bool:
+    """Whether any of ``widget`` was laid out inside its screen (hidden or scrolled out of
+    the screen, it was not)."""
+    region = widget.region
+    return bool(region) and widget.screen.region.overlaps(region)
 
 
 def quit_key_shown(screen: Widget) -> bool:
