@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from ui_flow import advance, settle
+from ui_flow import advance, settle, sync
 
 from protocolrunner.core.engine import Session
 from protocolrunner.core.roles import propose_fair
@@ -13,11 +11,10 @@ from protocolrunner.ui.screens.run import RunScreen
 PEOPLE = ["Ana Souza", "Ben Okafor", "Cleo Martin", "Dev Patel"]
 
 
-def test_a_resumed_session_over_time_does_not_ring_again(make_app, clock, monkeypatch) -> None:
-    asyncio.run(_resumed(make_app, clock, monkeypatch))
-
-
-async def _resumed(make_app, clock, monkeypatch) -> None:
+@sync
+async def test_a_resumed_session_over_time_does_not_ring_again(
+    make_app, clock, monkeypatch
+) -> None:
     app = make_app()
     bells: list[int] = []
     monkeypatch.setattr(app, "bell", lambda: bells.append(1))

@@ -6,7 +6,6 @@ The clock is fake, so every time in the saved record is exact.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import tomllib
 from datetime import timedelta
@@ -26,6 +25,7 @@ from ui_flow import (
     pick_role,
     plain,
     settle,
+    sync,
     tick,
     type_text,
     untick,
@@ -64,11 +64,10 @@ def file_sha256(protocol_id: str) -> str:
 
 
 @pytest.mark.parametrize("protocol_id", bundled_ids_without_turns())
-def test_a_whole_meeting_by_keyboard(protocol_id, make_app, clock, monkeypatch):
-    asyncio.run(_meeting(protocol_id, make_app, clock, monkeypatch))
-
-
-async def _meeting(protocol_id, make_app, clock: FakeClock, monkeypatch) -> None:
+@sync
+async def test_a_whole_meeting_by_keyboard(
+    protocol_id, make_app, clock: FakeClock, monkeypatch
+) -> None:
     app = make_app()
     rings: list[int] = []
     monkeypatch.setattr(app, "bell", lambda: rings.append(1))

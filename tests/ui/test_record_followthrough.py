@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 from textual.widgets import OptionList
-from ui_flow import pick_protocol, settle
+from ui_flow import pick_protocol, settle, sync
 
 from protocolrunner.core.followthrough import load_open_items
 from protocolrunner.core.models import RecordedAction
@@ -20,11 +19,8 @@ def first_open(app):
     return load_open_items(app.context.record, today=TODAY)
 
 
-def test_home_lists_open_items_and_marks_one_done(make_app) -> None:
-    asyncio.run(_home_lists_open_items_and_marks_one_done(make_app))
-
-
-async def _home_lists_open_items_and_marks_one_done(make_app) -> None:
+@sync
+async def test_home_lists_open_items_and_marks_one_done(make_app) -> None:
     app = make_app()
     expected = first_open(app)
     assert expected, "the demo record has open action items"
@@ -56,11 +52,8 @@ async def _home_lists_open_items_and_marks_one_done(make_app) -> None:
         assert len(panel.shown) == len(expected) - 2
 
 
-def test_markup_like_action_text_is_literal(make_app) -> None:
-    asyncio.run(_markup_like_action_text_is_literal(make_app))
-
-
-async def _markup_like_action_text_is_literal(make_app) -> None:
+@sync
+async def test_markup_like_action_text_is_literal(make_app) -> None:
     app = make_app()
     record = app.context.record
     path, _ = record.load_sessions().sessions[0]
@@ -75,11 +68,8 @@ async def _markup_like_action_text_is_literal(make_app) -> None:
         assert "[bold]Try[/] [$error]x [/" in prompt and "[b]Kim" in prompt
 
 
-def test_setup_shows_items_of_the_people_present(make_app) -> None:
-    asyncio.run(_setup_shows_items_of_the_people_present(make_app))
-
-
-async def _setup_shows_items_of_the_people_present(make_app) -> None:
+@sync
+async def test_setup_shows_items_of_the_people_present(make_app) -> None:
     app = make_app()
     expected = first_open(app)
     async with app.run_test(size=(120, 50)) as pilot:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import tomllib
 
 from textual.widgets import DataTable, Input, Static, TextArea
-from ui_flow import settle
+from ui_flow import settle, sync
 
 from protocolrunner.core.members import member_histories
 from protocolrunner.core.models import Member
@@ -17,11 +16,8 @@ from protocolrunner.ui.screens.record_timing import TimingScreen
 MARKUP_NAME = "[bold]Kim[/] [$error]x"
 
 
-def test_members_history_numbers(make_app) -> None:
-    asyncio.run(_members_history_numbers(make_app))
-
-
-async def _members_history_numbers(make_app) -> None:
+@sync
+async def test_members_history_numbers(make_app) -> None:
     app = make_app()
     record = app.context.record
     expected = member_histories(
@@ -51,11 +47,8 @@ async def _members_history_numbers(make_app) -> None:
         assert expected[1].name in detail and "Roles:" in detail
 
 
-def test_markup_like_member_names_are_literal(make_app) -> None:
-    asyncio.run(_markup_like_member_names_are_literal(make_app))
-
-
-async def _markup_like_member_names_are_literal(make_app) -> None:
+@sync
+async def test_markup_like_member_names_are_literal(make_app) -> None:
     app = make_app()
     record = app.context.record
     community = record.update_community(
@@ -76,11 +69,8 @@ async def _markup_like_member_names_are_literal(make_app) -> None:
         assert any(MARKUP_NAME in p for p in prompts)
 
 
-def test_editing_norms_and_members_round_trips_through_the_file(make_app) -> None:
-    asyncio.run(_editing_round_trips(make_app))
-
-
-async def _editing_round_trips(make_app) -> None:
+@sync
+async def test_editing_norms_and_members_round_trips_through_the_file(make_app) -> None:
     app = make_app()
     path = app.context.record.community_path
     async with app.run_test(size=(120, 50)) as pilot:
@@ -112,11 +102,8 @@ async def _editing_round_trips(make_app) -> None:
         assert not screen.unsaved
 
 
-def test_invalid_community_is_not_saved_and_says_why(make_app) -> None:
-    asyncio.run(_invalid_community(make_app))
-
-
-async def _invalid_community(make_app) -> None:
+@sync
+async def test_invalid_community_is_not_saved_and_says_why(make_app) -> None:
     app = make_app()
     path = app.context.record.community_path
     before = path.read_text(encoding="utf-8")
@@ -141,11 +128,8 @@ async def _invalid_community(make_app) -> None:
         assert type(app.screen).__name__ == "HomeScreen"
 
 
-def test_timing_view_shows_every_step(make_app) -> None:
-    asyncio.run(_timing(make_app))
-
-
-async def _timing(make_app) -> None:
+@sync
+async def test_timing_view_shows_every_step(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

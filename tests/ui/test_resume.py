@@ -3,7 +3,6 @@ it, and ``r`` resumes it (``d`` throws it away, after asking)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -16,6 +15,7 @@ from ui_flow import (
     plain,
     settle,
     start_session,
+    sync,
     type_text,
 )
 
@@ -90,106 +90,102 @@ async def _interrupted_meeting(make_app, clock: FakeClock, paused: bool) -> dict
 
 
 @pytest.mark.parametrize("paused", [True, False], ids=["paused", "running"])
-def test_resume_after_a_crash_is_exact(make_app, clock, paused):
-    async def scenario() -> None:
-        expected = await _interrupted_meeting(make_app, clock, paused)
-        clock.advance(3600)  # the app is started again an hour later: that hour never counts
+@sync
+async def test_resume_after_a_crash_is_exact(make_app, clock, paused) -> None:
+    expected = await _interrupted_meeting(make_app, clock, paused)
+    clock.advance(3600)  # the app is started again an hour later: that hour never counts
 
-        app = make_app()
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            home = app.screen
-            assert isinstance(home, HomeScreen)
-            banner = home.query_one("#resume-banner", Static)
-            assert banner.display
-            text = plain(banner)
-            assert text.startswith("Interrupted session: Consultancy, last saved")
-            assert "r resume" in text and "d discard" in text
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        banner = home.query_one("#resume-banner", Static)
+        assert banner.display
+        text = plain(banner)
+        assert text.startswith("Interrupted session: Consultancy, last saved")
+        assert "r resume" in text and "d discard" in text
 
-            await pilot.press("r")
-            await settle(pilot)
-            run = app.screen
-            assert isinstance(run, RunScreen)
-            s = run.session
-            assert s.id == expected["id"]
-            assert s.index == expected["index"] == 2
-            assert s.state is State.PAUSED, "a resumed session waits for the facilitator"
-            assert [s.elapsed(i) for i in range(len(s.runs))] == expected["elapsed"]
-            assert [r.extension for r in s.runs] == expected["extension"] == [0, 60, 0, 0, 0, 0]
-            assert [dict(r.notes) for r in s.runs] == expected["notes"]
-            assert s.note(1, "clarifying-questions") == NOTE_1
-            assert s.roles == expected["roles"]
-            assert s.roles["presenter"] and GUEST in s.attendees
-            assert s.attendees == expected["attendees"]
-            assert s.setup == expected["setup"] == ANSWERS
-            assert s.started_at == expected["started_at"]
+        await pilot.press("r")
+        await settle(pilot)
+        run = app.screen
+        assert isinstance(run, RunScreen)
+        s = run.session
+        assert s.id == expected["id"]
+        assert s.index == expected["index"] == 2
+        assert s.state is State.PAUSED, "a resumed session waits for the facilitator"
+        assert [s.elapsed(i) for i in range(len(s.runs))] == expected["elapsed"]
+        assert [r.extension for r in s.runs] == expected["extension"] == [0, 60, 0, 0, 0, 0]
+        assert [dict(r.notes) for r in s.runs] == expected["notes"]
+        assert s.note(1, "clarifying-questions") == NOTE_1
+        assert s.roles == expected["roles"]
+        assert s.roles["presenter"] and GUEST in s.attendees
+        assert s.attendees == expected["attendees"]
+        assert s.setup == expected["setup"] == ANSWERS
+        assert s.started_at == expected["started_at"]
 
-            # What the room sees is the same step, paused, with its notes.
-            step = s.protocol.steps[2]
-            assert plain(run.query_one("#step-title", Static)) == step.title
-            left = step.seconds - expected["elapsed"][2]
-            assert countdown_text(run) == clock_text(round(left))
-            assert countdown(run).has_class("-paused")
-            editors = list(run.query(NoteEditor))
-            assert [e.text for e in editors] == [NOTE_2]
-            assert ANSWERS["focus"] in plain(run.query_one("#focus", Static))
+        # What the room sees is the same step, paused, with its notes.
+        step = s.protocol.steps[2]
+        assert plain(run.query_one("#step-title", Static)) == step.title
+        left = step.seconds - expected["elapsed"][2]
+        assert countdown_text(run) == clock_text(round(left))
+        assert countdown(run).has_class("-paused")
+        editors = list(run.query(NoteEditor))
+        assert [e.text for e in editors] == [NOTE_2]
+        assert ANSWERS["focus"] in plain(run.query_one("#focus", Static))
 
-            # Notes go on where they stopped, and the clock from where it stood.
-            await pilot.press("f3")
-            await type_text(pilot, " More.")
-            assert s.note(2, "probing-questions") == NOTE_2 + " More."
-            await pilot.press("f5")
-            assert s.running
-            await advance(pilot, clock, 10)
-            assert s.elapsed() == expected["elapsed"][2] + 10
-            assert countdown_text(run) == clock_text(round(left) - 10)
+        # Notes go on where they stopped, and the clock from where it stood.
+        await pilot.press("f3")
+        await type_text(pilot, " More.")
+        assert s.note(2, "probing-questions") == NOTE_2 + " More."
+        await pilot.press("f5")
+        assert s.running
+        await advance(pilot, clock, 10)
+        assert s.elapsed() == expected["elapsed"][2] + 10
+        assert countdown_text(run) == clock_text(round(left) - 10)
 
-            # Back one step: the earlier notes are there too.
-            await pilot.press("f7")
-            await settle(pilot)
-            assert [e.text for e in run.query(NoteEditor)] == [NOTE_1]
-
-    asyncio.run(scenario())
+        # Back one step: the earlier notes are there too.
+        await pilot.press("f7")
+        await settle(pilot)
+        assert [e.text for e in run.query(NoteEditor)] == [NOTE_1]
 
 
-def test_discarding_the_interrupted_session(make_app, clock):
-    async def scenario() -> None:
-        expected = await _interrupted_meeting(make_app, clock, paused=True)
-        app = make_app()
-        journal = app.context.journal.path_for(expected["id"])
-        assert journal.is_file()
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            home = app.screen
-            assert isinstance(home, HomeScreen)
-            banner = home.query_one("#resume-banner", Static)
-            assert banner.display
+@sync
+async def test_discarding_the_interrupted_session(make_app, clock) -> None:
+    expected = await _interrupted_meeting(make_app, clock, paused=True)
+    app = make_app()
+    journal = app.context.journal.path_for(expected["id"])
+    assert journal.is_file()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        banner = home.query_one("#resume-banner", Static)
+        assert banner.display
 
-            await pilot.press("d")  # asks first; "n" keeps it
-            await settle(pilot)
-            assert isinstance(app.screen, ConfirmDialog)
-            await pilot.press("n")
-            await settle(pilot)
-            assert app.screen is home
-            assert journal.is_file() and banner.display
+        await pilot.press("d")  # asks first; "n" keeps it
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is home
+        assert journal.is_file() and banner.display
 
-            await pilot.press("d")
-            await settle(pilot)
-            await pilot.press("y")
-            await settle(pilot)
-            assert app.screen is home
-            assert not journal.exists()
-            assert not banner.display
-            assert home.interrupted == []
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is home
+        assert not journal.exists()
+        assert not banner.display
+        assert home.interrupted == []
 
-            await pilot.press("r")  # nothing to resume any more
-            await settle(pilot)
-            assert app.screen is home
+        await pilot.press("r")  # nothing to resume any more
+        await settle(pilot)
+        assert app.screen is home
 
-        # A later start offers nothing either.
-        again = make_app()
-        async with again.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            assert not again.screen.query_one("#resume-banner", Static).display
-
-    asyncio.run(scenario())
+    # A later start offers nothing either.
+    again = make_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not again.screen.query_one("#resume-banner", Static).display

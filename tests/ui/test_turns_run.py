@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import tomllib
 
 from textual.widgets import TextArea
@@ -15,6 +14,7 @@ from ui_flow import (
     plain,
     settle,
     start_session,
+    sync,
     type_text,
 )
 
@@ -25,11 +25,8 @@ from protocolrunner.ui.screens.summary import SummaryScreen
 ABSENT = ("Fatima Haddad", "Gus Lindqvist", "Hana Sato", "Ivo Petrov", "Jo Keller")
 
 
-def test_final_word_turn_by_turn(make_app, clock, monkeypatch) -> None:
-    asyncio.run(_final_word(make_app, clock, monkeypatch))
-
-
-async def _final_word(make_app, clock, monkeypatch) -> None:
+@sync
+async def test_final_word_turn_by_turn(make_app, clock, monkeypatch) -> None:
     app = make_app()
     bells: list[int] = []
     monkeypatch.setattr(app, "bell", lambda: bells.append(1))
@@ -133,11 +130,8 @@ async def _final_word(make_app, clock, monkeypatch) -> None:
     assert rounds["actual_seconds"] == sum(t["actual_seconds"] for t in turns)
 
 
-def test_microlabs_with_the_groups_own_questions(make_app, clock) -> None:
-    asyncio.run(_microlabs_own_questions(make_app, clock))
-
-
-async def _microlabs_own_questions(make_app, clock) -> None:
+@sync
+async def test_microlabs_with_the_groups_own_questions(make_app, clock) -> None:
     """Questions typed at setup, one per line, are the rounds' questions on the run screen;
     a round without one keeps the protocol's, and more lines than rounds are refused."""
     app = make_app()
