@@ -7,6 +7,7 @@ imported inside the commands that open it.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -116,6 +117,16 @@ def _library(args: argparse.Namespace, quiet: bool = False):
     return library
 
 
+def _resolve(library, ref: str):
+    """The library's entry for ``ref`` (an id or a file); an unknown one is a one-line error."""
+    from .core.library import ProtocolNotFound
+
+    try:
+        return library.resolve(ref)
+    except ProtocolNotFound as exc:
+        raise CliError(str(exc.args[0])) from exc
+
+
 def _source_label(entry) -> str:
     label = f"{entry.source.kind}: {entry.path}"
     if entry.overrides:
@@ -164,7 +175,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from .core.describe import describe_protocol
 
-    entry = _library(args, quiet=True).resolve(args.protocol)
+    entry = _resolve(_library(args, quiet=True), args.protocol)
     _write(describe_protocol(entry.protocol, source=_source_label(entry)))
     return 0
 
@@ -180,7 +191,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             "like our-consultancy"
         )
     library = _library(args, quiet=True)
-    protocol = copy_of(library.resolve(args.start).protocol, args.id) if args.start else None
+    protocol = copy_of(_resolve(library, args.start).protocol, args.id) if args.start else None
     if args.output:
         path = Path(args.output).expanduser()
         if path.is_dir():
@@ -1003,6 +1014,46 @@ def _common(parser: argparse.ArgumentParser, top: bool) -> None:
     )
 
 
+def _command(
+    commands: Any, name: str, handler: Callable[[argparse.Namespace], int], help: str
+) -> argparse.ArgumentParser:
+    """A command with the options every command takes (``--record``, ``--protocols``)."""
+    sub: argparse.ArgumentParser = commands.add_parser(name, help=help, description=help)
+    _common(sub, top=False)
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def _group(commands: Any, name: str, help: str) -> Any:
+    """A command made of commands (``record``, ``config``); alone, it prints its help."""
+    group = commands.add_parser(name, help=help)
+
+    def print_help(_args: argparse.Namespace) -> int:
+        group.print_help()
+        return 0
+
+    group.set_defaults(handler=print_help)
+    return group.add_subparsers(title=f"{name} commands", metavar="COMMAND", parser_class=_Parser)
+
+
+def _index_errors(
+    handler: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """``handler`` with the search index's SQLite errors (a full disk, a locked or damaged
+    file) told in one line; only the record commands import sqlite3."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        import sqlite3
+
+        try:
+            return handler(args)
+        except sqlite3.Error as exc:
+            raise CliError(f"the search index: {exc}") from exc
+
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -1016,20 +1067,27 @@ def build_parser() -> argparse.ArgumentParser:
     _common(parser, top=True)
     parser.set_defaults(handler=cmd_app)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    _protocol_commands(commands)
+    _app_commands(commands)
+    _record_commands(
+        _group(commands, "record", "the community record: list, search, show, export sessions")
+    )
+    _config_commands(_group(commands, "config", "your settings: find, print or edit config.toml"))
+    return parser
 
-    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str):
-        sub = commands.add_parser(name, help=help, description=help)
-        _common(sub, top=False)
-        sub.set_defaults(handler=handler)
-        return sub
 
-    sub = command("list", cmd_list, "list the protocols in the library and where each comes from")
+def _protocol_commands(commands: Any) -> None:
+    sub = _command(
+        commands, "list", cmd_list, "list the protocols in the library and where each comes from"
+    )
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    sub = command("show", cmd_show, "print a protocol as readable text")
+    sub = _command(commands, "show", cmd_show, "print a protocol as readable text")
     sub.add_argument("protocol", type=_given, metavar="ID|PATH", help="a protocol id or a file")
 
-    sub = command("new", cmd_new, "write a new protocol file, with a comment on every key")
+    sub = _command(
+        commands, "new", cmd_new, "write a new protocol file, with a comment on every key"
+    )
     sub.add_argument("id", metavar="ID", help="the new protocol's id, e.g. our-consultancy")
     sub.add_argument(
         "--from",
@@ -1046,12 +1104,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write it (default: the record's protocols/ folder)",
     )
 
-    sub = command("preview", cmd_preview, "show a protocol file as facilitators will see it")
+    sub = _command(
+        commands, "preview", cmd_preview, "show a protocol file as facilitators will see it"
+    )
     sub.add_argument(
         "file", type=_given, metavar="FILE", help="a protocol file; saving it reloads the preview"
     )
 
-    sub = command("validate", cmd_validate, "check protocol files, reporting every problem")
+    sub = _command(
+        commands, "validate", cmd_validate, "check protocol files, reporting every problem"
+    )
     sub.add_argument(
         "paths",
         type=_given,
@@ -1065,12 +1127,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="also warn about likely mistakes (and exit 1 if there are any)",
     )
 
-    command("schema", cmd_schema, "print the JSON Schema of protocol files")
+    _command(commands, "schema", cmd_schema, "print the JSON Schema of protocol files")
 
-    sub = command("run", cmd_run, "open the app straight at setting up a protocol")
+
+def _app_commands(commands: Any) -> None:
+    sub = _command(commands, "run", cmd_run, "open the app straight at setting up a protocol")
     sub.add_argument("protocol", type=_given, metavar="ID|PATH", help="a protocol id or a file")
 
-    sub = command("demo", cmd_demo, "write a sample community record to try the app with")
+    sub = _command(
+        commands, "demo", cmd_demo, "write a sample community record to try the app with"
+    )
     sub.add_argument("dir", type=_given, metavar="DIR", help="a new, empty folder")
     sub.add_argument(
         "--sessions",
@@ -1087,7 +1153,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="random seed (1; from 0 to 1,000,000)",
     )
 
-    sub = command("serve", cmd_serve, "open the app in a web browser (starts at the record)")
+    sub = _command(
+        commands, "serve", cmd_serve, "open the app in a web browser (starts at the record)"
+    )
     sub.add_argument(
         "--host", default="127.0.0.1", metavar="ADDR", help="address (127.0.0.1: this computer)"
     )
@@ -1105,24 +1173,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow running meetings and changing the record (default: read only)",
     )
 
-    record = commands.add_parser(
-        "record", help="the community record: list, search, show, export sessions"
-    )
 
-    def record_help(_args: argparse.Namespace) -> int:
-        record.print_help()
-        return 0
-
-    record.set_defaults(handler=record_help)
-    record_commands = record.add_subparsers(
-        title="record commands", metavar="COMMAND", parser_class=_Parser
-    )
-
-    def record_command(name: str, handler: Callable[[argparse.Namespace], int], help: str):
-        sub = record_commands.add_parser(name, help=help, description=help)
-        _common(sub, top=False)
-        sub.set_defaults(handler=handler)
-        return sub
+def _record_commands(record_commands: Any) -> None:
+    def command(
+        name: str, handler: Callable[[argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
+        # Every record command may read the search index.
+        return _command(record_commands, name, _index_errors(handler), help)
 
     def filters(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--protocol", metavar="ID", help="only sessions of this protocol")
@@ -1131,32 +1188,30 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--since", type=_date, metavar="DATE", help="from this date (YYYY-MM-DD)")
         sub.add_argument("--until", type=_date, metavar="DATE", help="up to this date")
 
-    sub = record_command("init", cmd_record_init, "create a community record")
+    sub = command("init", cmd_record_init, "create a community record")
     sub.add_argument("dir", type=_given, metavar="DIR", nargs="?", help="where (default: --record)")
     sub.add_argument("--name", type=_given, required=True, help="the community's name")
 
     limit_help = "at most N sessions (N from 1 to 100,000)"
-    sub = record_command("list", cmd_record_list, "list sessions, newest first")
+    sub = command("list", cmd_record_list, "list sessions, newest first")
     filters(sub)
     sub.add_argument("--limit", type=_whole(*LIMIT_RANGE), metavar="N", help=limit_help)
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    sub = record_command("search", cmd_record_search, "full-text search of notes and answers")
+    sub = command("search", cmd_record_search, "full-text search of notes and answers")
     sub.add_argument("query", nargs="+", metavar="WORD", help="words to find (at most 64)")
     filters(sub)
     sub.add_argument("--limit", type=_whole(*LIMIT_RANGE), metavar="N", help=limit_help)
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    record_command("browse", cmd_record_browse, "browse, search and export sessions in the app")
+    command("browse", cmd_record_browse, "browse, search and export sessions in the app")
 
-    sub = record_command("show", cmd_record_show, "print a session as Markdown")
+    sub = command("show", cmd_record_show, "print a session as Markdown")
     sub.add_argument(
         "session", type=_given, metavar="SESSION", help="a session id (or its start) or file"
     )
 
-    sub = record_command(
-        "sync", cmd_record_sync, "share the record through git: send and receive changes"
-    )
+    sub = command("sync", cmd_record_sync, "share the record through git: send and receive changes")
     sub.add_argument(
         "--init",
         nargs="?",
@@ -1166,58 +1221,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="make the record a git repository shared with URL (once per computer)",
     )
 
-    sub = record_command(
+    sub = command(
         "publish", cmd_record_publish, "write the record as a website to read in any browser"
     )
     sub.add_argument(
         "out", type=_given, metavar="OUT", help="a new folder, or one published before (updated)"
     )
 
-    sub = record_command("actions", cmd_record_actions, "the action items and their state")
+    sub = command("actions", cmd_record_actions, "the action items and their state")
     sub.add_argument("--open", action="store_true", help="only those still open or carried")
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    sub = record_command("action", cmd_record_action, "review an action item")
+    sub = command("action", cmd_record_action, "review an action item")
     sub.add_argument(
         "id", type=_given, metavar="ID", help="as 'record actions' shows it (its start is enough)"
     )
     sub.add_argument("state", choices=tuple(ACTION_STATES), help="done, carry, drop or reopen")
     sub.add_argument("--by", type=_given, metavar="NAME", help="who reviews it (default: you)")
 
-    sub = record_command("members", cmd_record_members, "the members and their sessions")
+    sub = command("members", cmd_record_members, "the members and their sessions")
     sub.add_argument("--json", action="store_true", help="print JSON instead of text")
     members_commands = sub.add_subparsers(
         title="members commands", metavar="COMMAND", parser_class=_Parser
     )
-    add = members_commands.add_parser("add", help="add a member", description="add a member")
-    _common(add, top=False)
-    add.set_defaults(handler=cmd_record_members_add)
+    add = _command(members_commands, "add", _index_errors(cmd_record_members_add), "add a member")
     add.add_argument("name", type=_given, metavar="NAME", help="the member's name")
     add.add_argument("--note", metavar="TEXT", help="e.g. 'Grade 7 maths'")
 
-    config = commands.add_parser("config", help="your settings: find, print or edit config.toml")
-
-    def config_help(_args: argparse.Namespace) -> int:
-        config.print_help()
-        return 0
-
-    config.set_defaults(handler=config_help)
-    config_commands = config.add_subparsers(
-        title="config commands", metavar="COMMAND", parser_class=_Parser
-    )
-    for name, handler, about in (
-        ("path", cmd_config_path, "print where the settings file is"),
-        ("show", cmd_config_show, "print the settings in force, defaults filled in"),
-        ("edit", cmd_config_edit, "open the settings in $EDITOR (made, commented, if missing)"),
-        ("schema", cmd_config_schema, "print the JSON Schema of the settings file"),
-    ):
-        sub = config_commands.add_parser(name, help=about, description=about)
-        _common(sub, top=False)
-        sub.set_defaults(handler=handler)
-
-    sub = record_command(
-        "export", cmd_record_export, "export sessions to Markdown, JSON, HTML or PDF"
-    )
+    sub = command("export", cmd_record_export, "export sessions to Markdown, JSON, HTML or PDF")
     sub.add_argument(
         "sessions", type=_given, nargs="*", metavar="SESSION", help="ids or files (default: all)"
     )
@@ -1231,7 +1262,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "-o", "--output", type=_given, metavar="FILE", help="write to FILE instead of stdout"
     )
-    return parser
+
+
+def _config_commands(config_commands: Any) -> None:
+    for name, handler, about in (
+        ("path", cmd_config_path, "print where the settings file is"),
+        ("show", cmd_config_show, "print the settings in force, defaults filled in"),
+        ("edit", cmd_config_edit, "open the settings in $EDITOR (made, commented, if missing)"),
+        ("schema", cmd_config_schema, "print the JSON Schema of the settings file"),
+    ):
+        _command(config_commands, name, handler, about)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1246,9 +1286,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileProblems as exc:
         _print_problems(exc.problems)
         return 1
-    except LookupError as exc:
-        _warn(f"{PROG}: error: {exc.args[0] if exc.args else exc}")
-        return 1
     except CliError as exc:
         _warn(f"{PROG}: error: {exc}")
         return exc.status
@@ -1261,13 +1298,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         where = f" {exc.filename}:" if exc.filename else ""
         _warn(f"{PROG}: error:{where} {exc.strerror or exc}")
-        return 1
-    except Exception as exc:
-        # Only the record commands load sqlite3; looked up here so the others need not.
-        sqlite3 = sys.modules.get("sqlite3")
-        if sqlite3 is None or not isinstance(exc, sqlite3.Error):
-            raise
-        _warn(f"{PROG}: error: the search index: {exc}")
         return 1
 
 

@@ -210,9 +210,11 @@ class ProtocolRunnerApp(App[None]):
             return
         start = self.start_with
         if isinstance(start, str):
+            from ..core.library import ProtocolNotFound
+
             try:
                 start = context.library.resolve(start)
-            except LookupError as exc:
+            except ProtocolNotFound as exc:
                 self._fail(str(exc.args[0] if exc.args else exc))
                 return
         if self._opens_browser():
