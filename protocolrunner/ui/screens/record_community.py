@@ -92,10 +92,10 @@ class CommunityScreen(SteadyFooterScreen):
             )
             with Horizontal(id="community-head"):
                 with Vertical():
-                    yield Label(Content.styled("Name", HEADING), classes="section")
+                    yield Label(Content("Name"), classes="section heading")
                     yield SafeInput(c.name, id="edit-name", placeholder="The community's name")
                 with Vertical():
-                    yield Label(Content.styled("When we meet", HEADING), classes="section")
+                    yield Label(Content("When we meet"), classes="section heading")
                     yield SafeInput(
                         c.cadence, id="edit-cadence", placeholder="e.g. Every other Tuesday"
                     )

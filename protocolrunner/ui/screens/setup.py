@@ -94,7 +94,7 @@ class SetupScreen(SteadyFooterScreen):
             # The header already shows the title.
             yield Static(Content(visible(p.summary)), id="setup-summary")
             if p.setup:
-                yield Label(Content.styled("Before we start", "bold $accent"), classes="section")
+                yield Label(Content("Before we start"), classes="section heading")
                 for question in p.setup:
                     flag = " (required)" if question.required else ""
                     label = visible(question.label)
@@ -112,7 +112,7 @@ class SetupScreen(SteadyFooterScreen):
                         )
                     else:
                         yield SafeInput(id=f"setup-{question.id}", placeholder=label)
-            yield Label(Content.styled("Who is here", "bold $accent"), classes="section")
+            yield Label(Content("Who is here"), classes="section heading")
             if self.first_meeting:
                 yield Static(
                     "The community has no members yet: type the name of each person here "
@@ -129,7 +129,7 @@ class SetupScreen(SteadyFooterScreen):
             yield FollowThrough(
                 self.attendees, title="From earlier meetings", id="setup-followthrough"
             )
-            yield Label(Content.styled("Roles", "bold $accent"), classes="section")
+            yield Label(Content("Roles"), classes="section heading")
             yield Static(id="roles-summary")
             with Vertical(id="role-pickers"):
                 for role in p.roles:
@@ -139,7 +139,7 @@ class SetupScreen(SteadyFooterScreen):
                 yield Button("Fair rotation (ctrl+f)", id="fair")
                 yield Button("Shuffle (ctrl+r)", id="shuffle")
             yield Static(id="roles-problems")
-            yield Label(Content.styled("Time", "bold $accent"), classes="section")
+            yield Label(Content("Time"), classes="section heading")
             yield SafeInput(
                 placeholder=f"We have ... minutes (leave empty for {total_minutes(p)})",
                 type="integer",
@@ -148,7 +148,7 @@ class SetupScreen(SteadyFooterScreen):
             )
             yield Static(id="plan-preview")
             if community.norms:
-                yield Label(Content.styled("Our norms", "bold $accent"), classes="section")
+                yield Label(Content("Our norms"), classes="section heading")
                 norms = "\n".join(f"• {visible(n)}" for n in community.norms)
                 yield Static(Content(norms), id="norms")
             yield Button("Start the session (ctrl+s)", id="begin", variant="success")

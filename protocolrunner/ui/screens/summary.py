@@ -168,9 +168,9 @@ class SummaryScreen(SteadyFooterScreen):
             for i, run in enumerate(s.runs):
                 if not run.step.capture:
                     continue
-                yield Label(Content.styled(f"{i + 1}. {visible(run.step.title)}", "bold $accent"))
+                yield Label(Content(f"{i + 1}. {visible(run.step.title)}"), classes="heading")
                 yield NotesPanel([(i, f, s.note(i, f.id)) for f in run.step.capture])
-            yield Label(Content.styled("Action items", "bold $accent"), classes="section")
+            yield Label(Content("Action items"), classes="section heading")
             yield Vertical(id="actions")
             with Horizontal(id="action-new"):
                 yield SafeInput(
@@ -179,7 +179,7 @@ class SummaryScreen(SteadyFooterScreen):
                 )
                 yield SafeInput(placeholder="Who", id="action-owner")
                 yield Button("Add", id="action-add")
-            yield Label(Content.styled("Closing reflection", "bold $accent"), classes="section")
+            yield Label(Content("Closing reflection"), classes="section heading")
             yield SafeTextArea(s.reflection, soft_wrap=True, id="reflection")
             yield Static(id="saved-path")
         yield Footer()
