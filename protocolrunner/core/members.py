@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from .index import SessionIndex
 from .models import Member
@@ -110,7 +111,7 @@ def history_from_rows(rows: Iterable[tuple[str, date, str, str]]) -> list[PastSe
     return [PastSession(day, roles) for day, roles in sessions.values()]
 
 
-def load_history(record: Record, index_path=None) -> list[PastSession]:
+def load_history(record: Record, index_path: Path | None = None) -> list[PastSession]:
     """The record's role history through the search index: the same sessions as
     ``Record.history()``, without reading every file (0.2 s instead of ~25 s at 10,000)."""
     with SessionIndex(record, index_path) as index:

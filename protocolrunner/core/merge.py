@@ -175,7 +175,11 @@ def _merge(
 
 
 def _merge_dict(
-    base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any], key: str, out: list
+    base: dict[str, Any],
+    ours: dict[str, Any],
+    theirs: dict[str, Any],
+    key: str,
+    out: list[Conflict],
 ) -> dict[str, Any]:
     """Key by key: ours' keys in ours' order, then keys only theirs has, in theirs' order."""
     merged = {}
@@ -194,8 +198,13 @@ def _merge_dict(
 
 
 def _merge_list(
-    base: list | None, ours: list, theirs: list, key: str, leaf: str, out: list[Conflict]
-) -> list:
+    base: list[Any] | None,
+    ours: list[Any],
+    theirs: list[Any],
+    key: str,
+    leaf: str,
+    out: list[Conflict],
+) -> list[Any]:
     """An array both sides changed.
 
     - Tables that all have an ``id`` (else all a ``name``), unique per side: merged table by
@@ -219,7 +228,7 @@ def _merge_list(
     return theirs
 
 
-def _table_key(values: list) -> str | None:
+def _table_key(values: list[Any]) -> str | None:
     if not values or not all(isinstance(v, dict) for v in values):
         return None
     for name in TABLE_KEYS:
@@ -233,14 +242,14 @@ def _is_identity(value: Any) -> bool:
 
 
 def _merge_keyed(
-    base: list[dict],
-    ours: list[dict],
-    theirs: list[dict],
+    base: list[dict[str, Any]],
+    ours: list[dict[str, Any]],
+    theirs: list[dict[str, Any]],
     table_key: str,
     key: str,
     leaf: str,
     out: list[Conflict],
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Tables matched by ``table_key``, each merged three-way.
 
     The order is ours' tables in ours' order, then the tables only theirs has, in theirs'
@@ -268,9 +277,9 @@ def _merge_keyed(
 
 
 def _by_key(
-    tables: list[dict], table_key: str, out: list[Conflict] | None, key: str, leaf: str
-) -> dict[Any, dict]:
-    by: dict[Any, dict] = {}
+    tables: list[dict[str, Any]], table_key: str, out: list[Conflict] | None, key: str, leaf: str
+) -> dict[Any, dict[str, Any]]:
+    by: dict[Any, dict[str, Any]] = {}
     for table in tables:
         k = table[table_key]
         if k not in by:
@@ -280,7 +289,7 @@ def _by_key(
     return by
 
 
-def _merge_items(base: list, ours: list, theirs: list) -> list:
+def _merge_items(base: list[Any], ours: list[Any], theirs: list[Any]) -> list[Any]:
     """Scalars as a sequence of unique items: ours, less what theirs removed from base, then
     what theirs added (in neither base nor ours), in theirs' order."""
     in_base = {_item(v) for v in base}
@@ -305,7 +314,7 @@ def _drop_duplicate_members(data: dict[str, Any], out: list[Conflict]) -> None:
     members = data.get("members")
     if not isinstance(members, list):
         return
-    kept: dict[Any, dict] = {}
+    kept: dict[Any, dict[str, Any]] = {}
     unique = []
     for member in members:
         name = member.get("name") if isinstance(member, dict) else None
@@ -337,7 +346,7 @@ def _same(a: Any, b: Any) -> bool:
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float):
         return repr(a) == repr(b)
-    return a == b
+    return bool(a == b)
 
 
 def _text(leaf: str, value: Any, element: bool = False) -> str:

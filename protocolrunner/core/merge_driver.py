@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from .atomic import write_atomic
-from .merge import merge_record_file
+from .merge import Conflict, merge_record_file
 from .sync import REPORT_FILE
 
 
@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _report(name: str, conflicts: list) -> None:
+def _report(name: str, conflicts: list[Conflict]) -> None:
     git_dir = subprocess.run(
         ["git", "rev-parse", "--absolute-git-dir"], capture_output=True, text=True, check=False
     ).stdout.strip()

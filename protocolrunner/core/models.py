@@ -70,7 +70,7 @@ class Community(_Model):
     def _check(self, info: ValidationInfo) -> Self:
         _check_format(self.format, COMMUNITY_FORMAT, "community")
         seen: dict[str, int] = {}
-        problems = []
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         for i, member in enumerate(self.members):
             if member.name in seen:
                 problems.append((("members", i, "name"), f"member '{member.name}' is listed twice"))
@@ -83,7 +83,7 @@ class Community(_Model):
         return [m.name for m in self.members]
 
 
-def _report(problems: list, info: ValidationInfo) -> None:
+def _report(problems: list[tuple[tuple[str | int, ...], str]], info: ValidationInfo) -> None:
     if not problems:
         return
     sink = info.context.get("problems") if isinstance(info.context, dict) else None
@@ -220,7 +220,7 @@ class SessionRecord(_Model):
             self.format = max(self.format, FOLLOW_THROUGH_FORMAT)
         if any(step.turns for step in self.steps):
             self.format = max(self.format, TURNS_FORMAT)
-        problems = []
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         if self.ended < self.started:
             problems.append((("ended",), "ends before it starts"))
         _report(problems, info)
