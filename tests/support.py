@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import signal
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,6 +39,17 @@ test, which a list read from the folder itself never would."""
 
 class TookTooLong(Exception):
     pass
+
+
+def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test with ``asyncio.run`` (the suite has no async plugin): the one way
+    the suite's tests are async."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
 
 
 @contextlib.contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import os
@@ -18,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from support import run_cli
+from support import run_cli, sync
 
 from protocolrunner.core.atomic import write_atomic
 from protocolrunner.core.clock import FakeClock
@@ -267,7 +266,8 @@ def test_a_resumed_session_saves_to_the_same_file(tmp_path: Path, record: Record
     assert record.save_session(session_record(resumed, entry.protocol_sha256)) == path
 
 
-def test_the_summary_discards_the_journal_only_once_saved(
+@sync
+async def test_the_summary_discards_the_journal_only_once_saved(
     make_app, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def resume_and_save(
@@ -294,13 +294,13 @@ def test_the_summary_discards_the_journal_only_once_saved(
         return path, summary, messages, journal.path_for(session_id).exists()
 
     # The file already holds this very session: saving succeeds, the journal goes.
-    path, summary, messages, journalled = asyncio.run(resume_and_save("5a7e0001", same=True))
+    path, summary, messages, journalled = await resume_and_save("5a7e0001", same=True)
     assert summary.saved_path == path and not summary.unsaved
     assert messages == [f"Saved to {path}"]
     assert not journalled
 
     # Another session under that name: an error naming the file, and the journal stays.
-    path, summary, messages, journalled = asyncio.run(resume_and_save("5a7e0002", same=False))
+    path, summary, messages, journalled = await resume_and_save("5a7e0002", same=False)
     assert summary.saved_path is None and summary.unsaved
     assert len(messages) == 1
     assert messages[0].startswith("Could not save: a different session with the same id is")
@@ -467,7 +467,8 @@ def test_racing_takers_of_a_dead_lock_still_exclude_each_other(tmp_path: Path) -
     assert not lock.exists()
 
 
-def test_a_crash_between_saving_and_discarding_the_journal_loses_nothing(
+@sync
+async def test_a_crash_between_saving_and_discarding_the_journal_loses_nothing(
     make_app, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Edits made on the summary a moment before ctrl+s (not yet journalled) and then a crash
@@ -504,7 +505,7 @@ def test_a_crash_between_saving_and_discarding_the_journal_loses_nothing(
             await pilot.pause()
             return summary.saved_path, app.context.journal.path_for(session_id).exists()
 
-    path = asyncio.run(edit_save_and_crash("5a7e0003"))
+    path = await edit_save_and_crash("5a7e0003")
     monkeypatch.undo()
-    again, journalled = asyncio.run(resume_and_save("5a7e0003"))
+    again, journalled = await resume_and_save("5a7e0003")
     assert again == path and not journalled

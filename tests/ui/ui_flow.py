@@ -6,13 +6,11 @@ screen is asked to read it with ``tick``.
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import tomllib
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from support import sync as sync  # the UI tests' async style, defined once for all tests
 from textual import events
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -45,16 +43,6 @@ def bundled_ids_without_turns() -> list[str]:
         if not _mentions_turns(data):
             ids.append(data["id"])
     return ids
-
-
-def sync(test: Callable[..., Coroutine]) -> Callable[..., None]:
-    """Run an async test with ``asyncio.run`` (the suite has no async plugin)."""
-
-    @functools.wraps(test)
-    def run(*args, **kwargs) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 async def still(pilot: Pilot) -> None:
