@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import cli_exit, run_cli
+from support import cli_exit, run_cli, sync
 
 from protocolrunner.cli import serve_command
 
@@ -106,7 +106,8 @@ def test_another_address_needs_a_flag_and_warns(record: Path, capsys, monkeypatc
     assert code == 2
 
 
-def test_a_browser_connection_sees_the_record_browser(server: str, record: Path) -> None:
+@sync
+async def test_a_browser_connection_sees_the_record_browser(server: str, record: Path) -> None:
     """The page's own client (the websocket it opens at ``/ws``) is sent the record browser:
     its column headings (home has none) and the record's sessions, drawn by the served app.
     A real browser draws the same stream on a canvas, where its text cannot be read back."""
@@ -141,6 +142,6 @@ def test_a_browser_connection_sees_the_record_browser(server: str, record: Path)
                     return text
         return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", " ", "".join(seen))
 
-    text = asyncio.run(screen_text())
+    text = await screen_text()
     assert "Focusing question" in text and "Presenter" in text, text[-2000:]
     assert any(title in text for title in titles), (titles, text[-2000:])

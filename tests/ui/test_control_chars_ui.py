@@ -27,7 +27,6 @@ editors), both checks fail on every screen.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from textual.pilot import Pilot
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
-from ui_flow import pick_protocol, settle, still
+from ui_flow import pick_protocol, settle, still, sync
 
 from protocolrunner.ui.app import ProtocolRunnerApp
 from protocolrunner.ui.context import build_context
@@ -161,93 +160,92 @@ def make_app(tmp_path: Path, clock, root: Path, **kwargs) -> tuple[ProtocolRunne
     return app, sink
 
 
-def test_no_screen_sends_a_control_character(tmp_path: Path, clock) -> None:
+@sync
+async def test_no_screen_sends_a_control_character(tmp_path: Path, clock) -> None:
     # The record's folder name is shown too (home's subtitle).
     root = tmp_path / f"record{PAYLOAD.strip()}"
     seed_record(root)
 
-    async def scenario() -> None:
-        app, sink = make_app(tmp_path, clock, root)
-        async with app.run_test(headless=False, size=SIZE, notifications=True) as pilot:
-            checks = Checks(pilot, sink)
-            await checks.screen("home (skipped-file notices, follow-through, library)")
+    app, sink = make_app(tmp_path, clock, root)
+    async with app.run_test(headless=False, size=SIZE, notifications=True) as pilot:
+        checks = Checks(pilot, sink)
+        await checks.screen("home (skipped-file notices, follow-through, library)")
 
-            for key, name in [("m", "members"), ("o", "community"), ("t", "timing")]:
-                await pilot.press(key)
-                await checks.screen(name)
-                await pilot.press("escape")
-                await settle(pilot)
-                # Back at once: the community form, untouched, has nothing to save (a text its
-                # boxes cannot hold exactly, such as a lone CR, is not a change).
-                assert isinstance(app.screen, HomeScreen), app.screen
-
-            await pilot.press("c")
-            await checks.screen("record browser")
-            browser = app.screen
-            assert isinstance(browser, RecordSessionsScreen)
-            browser.query_one("#record-search", Input).value = "SGVsbG8"
-            await checks.screen("record browser, searching")
-            browser.query_one("#record-table").focus()
-            await pilot.press("enter")  # the newest session that matches
-            await checks.screen("record detail")
-            assert isinstance(app.screen, RecordDetailScreen)
+        for key, name in [("m", "members"), ("o", "community"), ("t", "timing")]:
+            await pilot.press(key)
+            await checks.screen(name)
             await pilot.press("escape")
             await settle(pilot)
-            await pilot.press("escape")
-            await settle(pilot)
+            # Back at once: the community form, untouched, has nothing to save (a text its
+            # boxes cannot hold exactly, such as a lone CR, is not a change).
+            assert isinstance(app.screen, HomeScreen), app.screen
 
-            setup = await pick_protocol(pilot, PROTOCOL_ID)
-            await checks.screen("setup")
-            await pilot.press("f1")
-            await checks.screen("setup's help")
-            await pilot.press("escape")
-            await settle(pilot)
-            # Pasted, say: the value keeps the control characters, the box shows pictures.
-            setup.query_one("#setup-focus", Input).value = taint("How?")
-            setup.query_one("#setup-dilemma", TextArea).text = boxed("A dilemma")
-            await checks.screen("setup, answered")
-            await pilot.press("ctrl+s")
-            await settle(pilot)
-            run = app.screen
-            assert isinstance(run, RunScreen)
-            assert run.session.setup["focus"] == taint("How?")
-            await checks.screen("run")
-            await pilot.press("n")
-            await settle(pilot)
-            editor = run.query_one(NoteEditor)
-            editor.text = boxed("A note")
-            await checks.screen("run, with a note")
-            assert run.session.note(1, editor.field_id) == boxed("A note")
+        await pilot.press("c")
+        await checks.screen("record browser")
+        browser = app.screen
+        assert isinstance(browser, RecordSessionsScreen)
+        browser.query_one("#record-search", Input).value = "SGVsbG8"
+        await checks.screen("record browser, searching")
+        browser.query_one("#record-table").focus()
+        await pilot.press("enter")  # the newest session that matches
+        await checks.screen("record detail")
+        assert isinstance(app.screen, RecordDetailScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
 
-            await pilot.press("e")
-            await settle(pilot)
-            await pilot.press("y")
-            await settle(pilot)
-            summary = app.screen
-            assert isinstance(summary, SummaryScreen)
-            summary.query_one("#action-text", Input).value = taint("Try it")
-            summary.query_one("#action-owner", Input).value = taint("Ana")
-            await pilot.press("enter")
-            summary.query_one("#reflection", TextArea).text = boxed("Went well")
-            await checks.screen("summary")
-            assert summary.session.actions[0].text == taint("Try it").strip()  # trimmed
-            assert summary.session.reflection == boxed("Went well")
-            await pilot.press("ctrl+s")
-            await checks.screen("summary, saved")
-            saved = app.context.record.load_session(summary.saved_path)
-            assert saved.reflection == boxed("Went well")
-            assert saved.steps[1].notes[0].text == boxed("A note")
-            assert saved.setup[1].answer == boxed("A dilemma")
-            assert saved.actions[0].owner == taint("Ana").strip()
+        setup = await pick_protocol(pilot, PROTOCOL_ID)
+        await checks.screen("setup")
+        await pilot.press("f1")
+        await checks.screen("setup's help")
+        await pilot.press("escape")
+        await settle(pilot)
+        # Pasted, say: the value keeps the control characters, the box shows pictures.
+        setup.query_one("#setup-focus", Input).value = taint("How?")
+        setup.query_one("#setup-dilemma", TextArea).text = boxed("A dilemma")
+        await checks.screen("setup, answered")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        run = app.screen
+        assert isinstance(run, RunScreen)
+        assert run.session.setup["focus"] == taint("How?")
+        await checks.screen("run")
+        await pilot.press("n")
+        await settle(pilot)
+        editor = run.query_one(NoteEditor)
+        editor.text = boxed("A note")
+        await checks.screen("run, with a note")
+        assert run.session.note(1, editor.field_id) == boxed("A note")
 
-        assert checks.screens[-1] == "summary, saved"
-        checks.done()
-        assert ESCAPED in "".join(sink)
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        summary = app.screen
+        assert isinstance(summary, SummaryScreen)
+        summary.query_one("#action-text", Input).value = taint("Try it")
+        summary.query_one("#action-owner", Input).value = taint("Ana")
+        await pilot.press("enter")
+        summary.query_one("#reflection", TextArea).text = boxed("Went well")
+        await checks.screen("summary")
+        assert summary.session.actions[0].text == taint("Try it").strip()  # trimmed
+        assert summary.session.reflection == boxed("Went well")
+        await pilot.press("ctrl+s")
+        await checks.screen("summary, saved")
+        saved = app.context.record.load_session(summary.saved_path)
+        assert saved.reflection == boxed("Went well")
+        assert saved.steps[1].notes[0].text == boxed("A note")
+        assert saved.setup[1].answer == boxed("A dilemma")
+        assert saved.actions[0].owner == taint("Ana").strip()
 
-    asyncio.run(scenario())
+    assert checks.screens[-1] == "summary, saved"
+    checks.done()
+    assert ESCAPED in "".join(sink)
 
 
-def test_the_preview_sends_no_control_character(tmp_path: Path, clock) -> None:
+@sync
+async def test_the_preview_sends_no_control_character(tmp_path: Path, clock) -> None:
     root = tmp_path / "record"
     record = seed_record(root, sessions=1)
     protocols = record.protocols_dir
@@ -262,7 +260,7 @@ def test_the_preview_sends_no_control_character(tmp_path: Path, clock) -> None:
         checks.done()
         assert ESCAPED in "".join(sink)
 
-    asyncio.run(scenario(protocols / f"{PROTOCOL_ID}.toml", "preview"))
+    await scenario(protocols / f"{PROTOCOL_ID}.toml", "preview")
     broken = protocols / f"broken{PAYLOAD.strip()}.toml"
     # A broken file shows its problems; the walk through has nothing to walk.
-    asyncio.run(scenario(broken, "preview of a broken file"))
+    await scenario(broken, "preview of a broken file")
