@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, ParamSpec, TypeVar
 
 from . import paths
 from .problems import FileProblems, Problem, read_toml
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     # the record browser paints its first frame before they are imported.
     from .models import FollowThroughEvent, SessionRecord
     from .record import Record
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 INDEX_SCHEMA = 6
 BUSY_TIMEOUT = 120.0
@@ -882,14 +885,14 @@ class SessionIndex:
             self._query, text, protocol, member, role, since, until, ref, limit, offset, snippets
         )
 
-    def _retrying(self, method, *args):
+    def _retrying(self, method: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         # A damaged index is only derived data: rebuild it from the files and ask again.
         try:
-            return method(*args)
+            return method(*args, **kwargs)
         except sqlite3.DatabaseError as exc:
             self._after_error(exc)
             self.refresh()
-            return method(*args)
+            return method(*args, **kwargs)
 
     def _query(
         self,
@@ -961,7 +964,7 @@ class SessionIndex:
         def count() -> int:
             db = self._connect()
             where, params = self._where(text, protocol, member, role, since, until, ref)
-            return db.execute(f"SELECT count(*) FROM sessions s{where}", params).fetchone()[0]
+            return int(db.execute(f"SELECT count(*) FROM sessions s{where}", params).fetchone()[0])
 
         return self._retrying(count)
 
