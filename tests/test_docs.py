@@ -156,3 +156,28 @@ def test_every_complete_example_validates(doc: str, tmp_path: Path) -> None:
         path.write_text(block, encoding="utf-8")
         entry = load_protocol_file(path)
         assert entry.protocol.format == 1
+
+
+# -- docs/architecture.md names only what exists ----------------------------------------------
+
+
+def test_the_architecture_page_names_modules_functions_and_tests_that_exist() -> None:
+    """A renamed module, function or test must take the newcomers' page with it."""
+    root = REPO
+    page = (root / "docs" / "architecture.md").read_text(encoding="utf-8")
+    package = root / "protocolrunner"
+    named = set(re.findall(r"`((?:core|ui)/[\w/]+\.(?:py|tcss))`", page))
+    named |= {f"core/{m}" for m in re.findall(r"(?<![/\w])`(\w+\.py)`", page)}
+    assert len(named) > 30
+    for module in named:
+        if module != "core/cli.py":
+            assert (package / module).is_file(), module
+    for test_file, test_name in re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", page):
+        assert f"def {test_name}(" in (root / test_file).read_text(encoding="utf-8"), test_name
+    for test_file in re.findall(r"`(tests/[\w/]+\.py)", page):
+        assert (root / test_file).is_file(), test_file
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in package.rglob("*.py"))
+    for name in re.findall(r"`(?:\w+\.)?(\w+)\(\)`", page):
+        assert f"def {name}(" in sources, name
+    for cls, method in re.findall(r"`([A-Z]\w+)\.(\w+)`", page):
+        assert f"class {cls}" in sources and f"def {method}(" in sources, (cls, method)
