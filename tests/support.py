@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import signal
+import textwrap
 from collections.abc import Callable, Coroutine, Iterable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -106,4 +107,18 @@ def recorded_session(
         protocol=RecordedProtocol(id=protocol, title=protocol.title()),
         roles=[RoleHolders(id="presenter", name="Presenter", people=[presenter])],
         actions=list(actions),
+    )
+
+
+def protocol_text(protocol_id: str, title: str = "A protocol", minutes: str = "5") -> str:
+    """A small valid protocol file, its id, title and one step's minutes chosen."""
+    return textwrap.dedent(
+        f"""\
+        format = 1
+        id = "{protocol_id}"
+        title = "{title}"
+        summary = "For tests."
+        roles = [{{ id = "lead", name = "Lead" }}]
+        steps = [{{ id = "talk", title = "Talk", minutes = {minutes} }}]
+        """
     )

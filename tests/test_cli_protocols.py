@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support import BUNDLED_DIR, BUNDLED_IDS
+from support import BUNDLED_DIR, BUNDLED_IDS, protocol_text
 from support import cli_exit as exits
 from support import run_cli as run
 
@@ -25,19 +25,6 @@ PROBLEM_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<rest>
 
 def bundled(protocol_id: str):
     return load_protocol_file(BUNDLED_DIR / f"{protocol_id}.toml").protocol
-
-
-def protocol_text(protocol_id: str, title: str = "A protocol", minutes: str = "5") -> str:
-    return textwrap.dedent(
-        f"""\
-        format = 1
-        id = "{protocol_id}"
-        title = "{title}"
-        summary = "For tests."
-        roles = [{{ id = "lead", name = "Lead" }}]
-        steps = [{{ id = "talk", title = "Talk", minutes = {minutes} }}]
-        """
-    )
 
 
 def put(folder: Path, name: str, text: str) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import BUNDLED_DIR, BUNDLED_IDS, time_limit
+from support import BUNDLED_DIR, BUNDLED_IDS, protocol_text, time_limit
 
 from protocolrunner.core import paths
 from protocolrunner.core.library import (
@@ -34,19 +34,6 @@ FUZZED_IDS = ["atlas-looking-at-data", "consultancy", "tuning", "chalk-talk"]
 """The files the mutation test below mangles: together they use every key (Chalk Talk adds
 `warn_seconds` and a group size with no maximum); mangling every bundled file
 would only make the suite slower."""
-
-
-def protocol_text(protocol_id: str, title: str = "A protocol") -> str:
-    return textwrap.dedent(
-        f"""\
-        format = 1
-        id = "{protocol_id}"
-        title = "{title}"
-        summary = "For tests."
-        roles = [{{ id = "lead", name = "Lead" }}]
-        steps = [{{ id = "talk", title = "Talk", minutes = 5 }}]
-        """
-    )
 
 
 BROKEN = textwrap.dedent(

@@ -7,11 +7,10 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from support import BUNDLED_DIR
+from support import BUNDLED_DIR, protocol_text
 
 from protocolrunner.core.describe import outline
 from protocolrunner.core.library import EXTRA, Source, load_library, validate_paths
@@ -21,19 +20,6 @@ from protocolrunner.core.record import CommunityInfo, Record
 from protocolrunner.core.summaries import SummaryCache, default_cache_path
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def protocol_text(protocol_id: str, title: str) -> str:
-    return textwrap.dedent(
-        f"""\
-        format = 1
-        id = "{protocol_id}"
-        title = "{title}"
-        summary = "For tests."
-        roles = [{{ id = "lead", name = "Lead" }}]
-        steps = [{{ id = "talk", title = "Talk", minutes = 5 }}]
-        """
-    )
 
 
 def shown(folder: Path, cache: SummaryCache) -> dict[str, tuple[str, str]]:
