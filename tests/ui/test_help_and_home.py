@@ -50,6 +50,19 @@ def quit_key_fits(app: ProtocolRunnerApp, width: int) -> bool:
     return any(k.region.width and k.region.right <= width for k in keys)
 
 
+async def open_first_recorded_session(pilot: Pilot) -> RecordDetailScreen:
+    """Home -> the record browser (c) -> the newest session (Enter)."""
+    await settle(pilot)
+    await pilot.press("c")
+    await pilot.app.workers.wait_for_complete()
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    detail = pilot.app.screen
+    assert isinstance(detail, RecordDetailScreen)
+    return detail
+
+
 # -- help ----------------------------------------------------------------------------------------
 
 
@@ -239,13 +252,7 @@ async def test_export_toast_says_it_once(make_app) -> None:
     app = make_app()
     shown = recording_notifications(app)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await pilot.app.workers.wait_for_complete()
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, RecordDetailScreen)
+        await open_first_recorded_session(pilot)
         await pilot.press("e")
         await settle(pilot)
         title, message = shown[-1]
@@ -257,14 +264,7 @@ async def test_export_toast_says_it_once(make_app) -> None:
 async def test_a_recorded_session_at_80x24_keeps_quit_on_the_footer(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await pilot.app.workers.wait_for_complete()
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        detail = app.screen
-        assert isinstance(detail, RecordDetailScreen)
+        detail = await open_first_recorded_session(pilot)
         assert quit_key_shown(detail)
         # The palette names the footer's short words in full, from the same bindings.
         commands = {c.title: c.help for c in app.get_system_commands(detail)}
