@@ -37,7 +37,7 @@ from textual.pilot import Pilot
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
-from ui_flow import pick_protocol, settle, still, sync
+from ui_flow import end_meeting, pick_protocol, settle, still, sync
 
 from protocolrunner.ui.app import ProtocolRunnerApp
 from protocolrunner.ui.context import build_context
@@ -45,7 +45,6 @@ from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.record_detail import RecordDetailScreen
 from protocolrunner.ui.screens.record_sessions import RecordSessionsScreen
 from protocolrunner.ui.screens.run import RunScreen
-from protocolrunner.ui.screens.summary import SummaryScreen
 from protocolrunner.ui.widgets.notes import NoteEditor
 
 SIZE = (160, 50)
@@ -218,12 +217,7 @@ async def test_no_screen_sends_a_control_character(tmp_path: Path, clock) -> Non
         await checks.screen("run, with a note")
         assert run.session.note(1, editor.field_id) == boxed("A note")
 
-        await pilot.press("e")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
-        summary = app.screen
-        assert isinstance(summary, SummaryScreen)
+        summary = await end_meeting(pilot, "e")
         summary.query_one("#action-text", Input).value = taint("Try it")
         summary.query_one("#action-owner", Input).value = taint("Ana")
         await pilot.press("enter")

@@ -18,6 +18,7 @@ from ui_flow import (
     answer_setup,
     countdown,
     countdown_text,
+    end_meeting,
     on_screen,
     pick_protocol,
     plain,
@@ -32,7 +33,6 @@ from protocolrunner.core.models import Member
 from protocolrunner.ui.dialogs.confirm import ConfirmDialog
 from protocolrunner.ui.dialogs.help import HelpDialog
 from protocolrunner.ui.screens.run import RunScreen
-from protocolrunner.ui.screens.summary import SummaryScreen
 from protocolrunner.ui.widgets.countdown import clock_text
 from protocolrunner.ui.widgets.notes import NoteEditor
 
@@ -117,12 +117,8 @@ async def test_quitting_from_an_unsaved_summary_asks_first(make_app, clock) -> N
     async with app.run_test(size=(80, 24)) as pilot:
         run = await start_session(pilot, "consultancy")
         await advance(pilot, clock, 10)
-        await pilot.press("e")
-        await settle(pilot)
-        await pilot.press("y")  # ended early
-        await settle(pilot)
-        summary = app.screen
-        assert isinstance(summary, SummaryScreen) and summary.unsaved
+        summary = await end_meeting(pilot, "e")  # ended early
+        assert summary.unsaved
         await pilot.press("ctrl+q")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
@@ -356,12 +352,7 @@ async def test_markup_like_text_is_shown_literally(make_app, clock) -> None:
         assert s.note(1, editor.field_id) == MARKUP_TEXT
         await advance(pilot, clock, 10)
 
-        await pilot.press("f12")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
-        summary_screen = app.screen
-        assert isinstance(summary_screen, SummaryScreen)
+        summary_screen = await end_meeting(pilot)
         notes = [e for e in summary_screen.query(NoteEditor) if e.text]
         assert [e.text for e in notes] == [MARKUP_TEXT]
         assert MARKUP_TEXT in rendered(notes[0])
@@ -506,12 +497,7 @@ async def test_the_command_palette_offers_the_main_actions(make_app, clock) -> N
         assert run.session.state is State.PAUSED
 
         await advance(pilot, clock, 1)
-        await pilot.press("f12")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
-        summary = app.screen
-        assert isinstance(summary, SummaryScreen)
+        summary = await end_meeting(pilot)
         titles = [c.title for c in app.get_system_commands(summary)]
         assert "Save to record" in titles and "Export Markdown" in titles
         hits = await palette_titles(pilot, "save to record")

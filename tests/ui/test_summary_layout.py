@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
-from ui_flow import settle, start_session, sync
+from ui_flow import end_meeting, settle, start_session, sync
 
 from protocolrunner.ui.screens.summary import SummaryScreen
 from protocolrunner.ui.widgets.notes import NoteEditor
@@ -16,13 +16,7 @@ LONG_TITLE = "Interpreting the data: what does it suggest?"
 
 async def atlas_summary(pilot: Pilot) -> SummaryScreen:
     await start_session(pilot, "atlas-looking-at-data")
-    await pilot.press("f12")
-    await settle(pilot)
-    await pilot.press("y")
-    await settle(pilot)
-    summary = pilot.app.screen
-    assert isinstance(summary, SummaryScreen)
-    return summary
+    return await end_meeting(pilot)
 
 
 def timing_lines(summary: SummaryScreen) -> list[str]:

@@ -10,6 +10,7 @@ from ui_flow import (
     answer_setup,
     countdown,
     countdown_text,
+    end_meeting,
     pick_protocol,
     plain,
     settle,
@@ -20,7 +21,6 @@ from ui_flow import (
 
 from protocolrunner.core.engine import State
 from protocolrunner.ui.screens.run import RunScreen
-from protocolrunner.ui.screens.summary import SummaryScreen
 
 ABSENT = ("Fatima Haddad", "Gus Lindqvist", "Hana Sato", "Ivo Petrov", "Jo Keller")
 
@@ -101,11 +101,7 @@ async def test_final_word_turn_by_turn(make_app, clock, monkeypatch) -> None:
         await pilot.press("f8")  # after the last turn: the next step
         await settle(pilot)
         assert session.index == 2 and run.query_one("#turn").has_class("-empty")
-        await pilot.press("f12")
-        await pilot.press("y")
-        await settle(pilot)
-        summary = app.screen
-        assert isinstance(summary, SummaryScreen)
+        await end_meeting(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
 

@@ -21,6 +21,7 @@ from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.record_sessions import SEARCH_DEBOUNCE
 from protocolrunner.ui.screens.run import RunScreen
 from protocolrunner.ui.screens.setup import SetupScreen
+from protocolrunner.ui.screens.summary import SummaryScreen
 from protocolrunner.ui.widgets.countdown import Countdown
 
 BUNDLED = Path(__file__).resolve().parent.parent.parent / "protocols"
@@ -220,6 +221,17 @@ async def start_session(
     run = pilot.app.screen
     assert isinstance(run, RunScreen), run
     return run
+
+
+async def end_meeting(pilot: Pilot, key: str = "f12") -> SummaryScreen:
+    """End the session from the run screen (``key``, then yes): the summary."""
+    await pilot.press(key)
+    await settle(pilot)
+    await pilot.press("y")
+    await settle(pilot)
+    summary = pilot.app.screen
+    assert isinstance(summary, SummaryScreen), summary
+    return summary
 
 
 def plain(widget: Widget) -> str:
