@@ -50,20 +50,6 @@ def test_wheel_carries_the_bundled_protocols_and_lists_them_from_elsewhere(tmp_p
     elsewhere.mkdir()
     # The installed copy comes first on the path, ahead of this checkout's editable install.
     env = {**os.environ, "PYTHONPATH": str(target)}
-    out = subprocess.run(
-        [sys.executable, "-m", "protocolrunner", "list", "--json"],
-        cwd=elsewhere,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    rows = json.loads(out)
-    assert {row["id"] for row in rows} >= IDS
-    for row in rows:
-        if row["id"] in IDS:
-            assert row["source"] == "bundled"
-            assert Path(row["path"]).is_relative_to(target), row["path"]
 
     def installed(*argv: str) -> str:
         return subprocess.run(
@@ -74,6 +60,13 @@ def test_wheel_carries_the_bundled_protocols_and_lists_them_from_elsewhere(tmp_p
             capture_output=True,
             text=True,
         ).stdout
+
+    rows = json.loads(installed("list", "--json"))
+    assert {row["id"] for row in rows} >= IDS
+    for row in rows:
+        if row["id"] in IDS:
+            assert row["source"] == "bundled"
+            assert Path(row["path"]).is_relative_to(target), row["path"]
 
     # --version names the bundled protocols inside the installed package.
     bundled = target / "protocolrunner" / "_bundled"
