@@ -75,8 +75,8 @@ class SetupScreen(SteadyFooterScreen):
         self.guests: list[str] = []
         self.first_meeting = not self.attendees
         """No members yet: the people typed in become the community's members."""
-        self.roles: dict[str, list[str]] = {}
-        self.reasons: dict[str, str] = {}
+        self.proposal = Proposal({})
+        """Who holds which role, and why (fair rotation, shuffle, or a pick by hand)."""
         self.plan: list[int] = natural_plan(self.protocol, self.attendees, {})
         self._shuffles = 0
         self._history: list[PastSession] | None = None
@@ -210,8 +210,7 @@ class SetupScreen(SteadyFooterScreen):
 
     def action_propose(self, quiet: bool = False) -> None:
         self._shuffles = 0
-        proposal = propose_fair(self.protocol, self.present, self._role_history())
-        self.roles, self.reasons = proposal.roles, proposal.reasons
+        self.proposal = propose_fair(self.protocol, self.present, self._role_history())
         self._show_roles()
         if not quiet:
             self.notify("Roles proposed by fair rotation")
@@ -220,8 +219,7 @@ class SetupScreen(SteadyFooterScreen):
         if again:
             self._shuffles += 1
         seed = random.randrange(1 << 32) if again else self._shuffles
-        proposal = propose_random(self.protocol, self.present, seed)
-        self.roles, self.reasons = proposal.roles, proposal.reasons
+        self.proposal = propose_random(self.protocol, self.present, seed)
         self._show_roles()
 
     @on(Button.Pressed, "#fair")
@@ -231,6 +229,14 @@ class SetupScreen(SteadyFooterScreen):
     @on(Button.Pressed, "#shuffle")
     def _shuffle_pressed(self) -> None:
         self.action_shuffle()
+
+    @property
+    def roles(self) -> dict[str, list[str]]:
+        return self.proposal.roles
+
+    @property
+    def reasons(self) -> dict[str, str]:
+        return self.proposal.reasons
 
     def picker(self, role_id: str, slot: int = 0) -> RolePicker:
         """The picker for place ``slot`` of the role ``role_id``."""
@@ -247,10 +253,7 @@ class SetupScreen(SteadyFooterScreen):
             for p in self.query(RolePicker)
             if p.role_id == role_id and p.value is not Select.NULL
         ]
-        picked = pick_by_hand(
-            self.protocol, self.present, Proposal(self.roles, self.reasons), role_id, names
-        )
-        self.roles, self.reasons = picked.roles, picked.reasons
+        self.proposal = pick_by_hand(self.protocol, self.present, self.proposal, role_id, names)
         self._show_roles()
 
     def _show_roles(self) -> None:
