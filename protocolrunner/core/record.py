@@ -352,6 +352,9 @@ class Loaded:
 class Record:
     """A community record folder."""
 
+    read_only = False
+    """Whether its writing methods refuse (``core.readonly.ReadOnlyRecord``)."""
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._followthrough: (

@@ -127,7 +127,8 @@ class ProtocolRunnerApp(App[None]):
     @property
     def read_only(self) -> bool:
         """Whether the record is open for reading only (served without --facilitate)."""
-        return bool(getattr(self._loaded_context and self._loaded_context.record, "read_only", 0))
+        context = self._loaded_context
+        return context is not None and context.record.read_only
 
     def on_mount(self) -> None:
         if self.served:
