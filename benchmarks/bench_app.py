@@ -109,7 +109,7 @@ def bare_clock_app(clock):
 
 def watch_facets(mark) -> None:
     """Time every ``SessionIndex.facets()`` call, apart for the UI thread and the others."""
-    from protocolrunner.core.index import SessionIndex
+    from protocolrunner.core.record.index import SessionIndex
 
     original = SessionIndex.facets
     spent = {"ui": 0.0, "other": 0.0}
@@ -165,8 +165,8 @@ def child(spec: dict) -> None:
         app.exit()
 
     def start_run_screen() -> None:
-        from protocolrunner.core.engine import Session
-        from protocolrunner.core.roles import propose_fair
+        from protocolrunner.core.session.engine import Session
+        from protocolrunner.core.session.roles import propose_fair
 
         entry = app.context.library.resolve("consultancy")
         protocol = entry.protocol
@@ -345,8 +345,8 @@ def print_cpu(results: dict, seconds: float) -> None:
 
 
 def demo_record(folder: Path, sessions: int) -> Path:
-    from protocolrunner.core.demo import write_demo
-    from protocolrunner.core.library import default_sources, load_library
+    from protocolrunner.core.protocol.library import default_sources, load_library
+    from protocolrunner.core.record.demo import write_demo
 
     if not (folder / "community.toml").is_file():
         start = time.perf_counter()

@@ -19,7 +19,7 @@ Run from the repository: ``.venv/bin/python benchmarks/bench_browser.py [--sessi
     results for the new text. Paced typing leaves 250 ms between keys; fast typing 30 ms, where
     the search waits for a pause (debounce) and the time is counted from the last key.
 
-Every user folder points at a temporary one. The record is a demo record (``core.demo``) of
+Every user folder points at a temporary one. The record is a demo record (``core.record.demo``) of
 ``--sessions`` sessions, written once (about 30 s for 10,000), or an existing one (``--record``).
 It prints numbers only; nothing here asserts on timings.
 """
@@ -295,8 +295,8 @@ def main() -> None:
         if args.record:
             record = Path(args.record).expanduser().resolve()
         else:
-            from protocolrunner.core.demo import write_demo
-            from protocolrunner.core.library import default_sources, load_library
+            from protocolrunner.core.protocol.library import default_sources, load_library
+            from protocolrunner.core.record.demo import write_demo
 
             record = work / "record"
             start = time.perf_counter()

@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from _common import median_seconds  # noqa: E402
 
-from protocolrunner.core.problems import (  # noqa: E402
+from protocolrunner.core.base.problems import (  # noqa: E402
     MAX_DEPTH,
     MAX_FILE_BYTES,
     MAX_KEY_PARTS,
@@ -72,8 +72,8 @@ REFUSED = {
 
 
 def main() -> None:
-    from protocolrunner.core.demo import write_demo
-    from protocolrunner.core.library import default_sources, load_library
+    from protocolrunner.core.protocol.library import default_sources, load_library
+    from protocolrunner.core.record.demo import write_demo
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)

@@ -29,10 +29,10 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from _common import compile_sources, median_seconds  # noqa: E402
 
-from protocolrunner.core.library import EXTRA, Source, load_library  # noqa: E402
+from protocolrunner.core.protocol.library import EXTRA, Source, load_library  # noqa: E402
 
 try:  # the same script times older versions, which had no summary cache
-    from protocolrunner.core.summaries import SummaryCache
+    from protocolrunner.core.protocol.summaries import SummaryCache
 except ImportError:
     SummaryCache = None  # type: ignore[assignment,misc]
 

@@ -6,7 +6,7 @@ Run from the repository: ``.venv/bin/python benchmarks/bench_publish.py [--sessi
 Timed, against floors measured in the same run:
 (a) the first publish into an empty folder, beside reading every session file the plain way
     (``Record.load_sessions``, one process) and beside reading them on every core the way
-    publish does (``core.readpool``, nothing drawn or written): target 30 s at 10,000 sessions;
+    publish does (``core.base.readpool``, nothing drawn or written): target 30 s at 10,000 sessions;
 (b) publishing again with nothing changed, after one session's note changed, and after a new
     session was added, beside listing and stat-ing every session file (``scan_sessions``, as
     publish does): target 2 s;
@@ -35,12 +35,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-from protocolrunner.core.demo import write_demo  # noqa: E402
-from protocolrunner.core.library import default_sources, load_library  # noqa: E402
-from protocolrunner.core.publish import publish  # noqa: E402
-from protocolrunner.core.readpool import cores, read_all  # noqa: E402
-from protocolrunner.core.record import Record, session_toml  # noqa: E402
-from protocolrunner.core.scan import scan_sessions  # noqa: E402
+from protocolrunner.core.base.readpool import cores, read_all  # noqa: E402
+from protocolrunner.core.export.site import publish  # noqa: E402
+from protocolrunner.core.protocol.library import default_sources, load_library  # noqa: E402
+from protocolrunner.core.record.demo import write_demo  # noqa: E402
+from protocolrunner.core.record.folder import Record, session_toml  # noqa: E402
+from protocolrunner.core.record.scan import scan_sessions  # noqa: E402
 
 QUERIES = [
     ("a rare word", "quokkaphilia"),

@@ -76,8 +76,8 @@ def isolate(home: Path) -> None:
 
 
 def open_or_write_demo(root: Path, library, sessions: int):
-    from protocolrunner.core.demo import write_demo
-    from protocolrunner.core.record import Record
+    from protocolrunner.core.record.demo import write_demo
+    from protocolrunner.core.record.folder import Record
 
     if (root / "community.toml").is_file():
         record = Record.open(root, create=False)
@@ -97,11 +97,11 @@ def open_or_write_demo(root: Path, library, sessions: int):
 
 def realistic_session(library, started: datetime):
     """A finished Consultancy with notes in every box, an action and a reflection."""
-    from protocolrunner.core.clock import FakeClock
-    from protocolrunner.core.demo import ACTIONS, MEMBERS, NOTES
-    from protocolrunner.core.engine import Session, new_session_id
-    from protocolrunner.core.record import session_record
-    from protocolrunner.core.roles import propose_fair
+    from protocolrunner.core.record.demo import ACTIONS, MEMBERS, NOTES
+    from protocolrunner.core.record.folder import session_record
+    from protocolrunner.core.session.clock import FakeClock
+    from protocolrunner.core.session.engine import Session, new_session_id
+    from protocolrunner.core.session.roles import propose_fair
 
     entry = library.resolve("consultancy")
     protocol = entry.protocol
@@ -145,7 +145,7 @@ def realistic_session(library, started: datetime):
 
 
 def bench_index(record, library, work: Path) -> list[Row]:
-    from protocolrunner.core.index import SessionIndex
+    from protocolrunner.core.record.index import SessionIndex
 
     count = len(record.session_files())
     rows: list[Row] = [("index", None, None, f"{count} session files")]
@@ -326,7 +326,7 @@ def process_seconds(argv: list[str], env: dict[str, str]) -> float:
 
 def bench_commands(record, db_path: Path) -> list[Figure]:
     """``record list`` and ``record search`` as whole processes, beside Python and sqlite3."""
-    from protocolrunner.core.index import fts_query
+    from protocolrunner.core.record.index import fts_query
 
     env = dict(os.environ, PYTHONPATH=str(REPO))
     cli = [sys.executable, "-m", "protocolrunner", "--record", str(record.root), "record"]
@@ -383,8 +383,8 @@ def bench_first_build(record, work: Path, builds: int) -> tuple[list[Figure], li
     """The first build, helpers on every core, beside the same build read in one process."""
     import resource
 
-    from protocolrunner.core import index as index_module
-    from protocolrunner.core.index import SessionIndex
+    from protocolrunner.core.record import index as index_module
+    from protocolrunner.core.record.index import SessionIndex
 
     def build(name: str) -> tuple[float, float, float]:
         path = work / f"first-{name}.sqlite3"
@@ -431,7 +431,7 @@ def bench_first_build(record, work: Path, builds: int) -> tuple[list[Figure], li
 def bench_rare_word(db_path: Path, record) -> list[Figure]:
     import sqlite3
 
-    from protocolrunner.core.index import SessionIndex, fts_query
+    from protocolrunner.core.record.index import SessionIndex, fts_query
 
     word, hits = word_mentioned_by(db_path, 0.01)
     floor = sqlite3.connect(db_path)
@@ -457,8 +457,8 @@ def bench_rare_word(db_path: Path, record) -> list[Figure]:
 
 
 def bench_facets(db_path: Path, record) -> list[Figure]:
-    from protocolrunner.core import index as index_module
-    from protocolrunner.core.index import SessionIndex
+    from protocolrunner.core.record import index as index_module
+    from protocolrunner.core.record.index import SessionIndex
 
     with SessionIndex(record, db_path=db_path) as index:
         index.refresh()
@@ -522,8 +522,8 @@ def print_table(rows: list[Row]) -> None:
 
 def run(work: Path, sessions: int, builds: int, only_figures: bool) -> None:
     isolate(work / "home")
-    from protocolrunner.core.index import SessionIndex, default_index_path
-    from protocolrunner.core.library import default_sources, load_library
+    from protocolrunner.core.protocol.library import default_sources, load_library
+    from protocolrunner.core.record.index import SessionIndex, default_index_path
 
     library = load_library(default_sources())
     record = open_or_write_demo(work / "record", library, sessions)

@@ -25,10 +25,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from protocolrunner.core import sync  # noqa: E402
-from protocolrunner.core.demo import write_demo  # noqa: E402
-from protocolrunner.core.library import default_sources, load_library  # noqa: E402
-from protocolrunner.core.record import Record  # noqa: E402
+from protocolrunner.core.protocol.library import default_sources, load_library  # noqa: E402
+from protocolrunner.core.record import sync  # noqa: E402
+from protocolrunner.core.record.demo import write_demo  # noqa: E402
+from protocolrunner.core.record.folder import Record  # noqa: E402
 
 RUNS = 5
 NEW = 100

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
-from .core.problems import FileProblems, Problem
-from .core.text import visible
+from .core.base.problems import FileProblems, Problem
+from .core.base.text import visible
 
 if TYPE_CHECKING:
-    from .core.followthrough import State
+    from .core.record.followthrough import State
 
 PROG = "protocolrunner"
 
@@ -40,7 +40,7 @@ class CliError(Exception):
 # Everything the command line prints passes through ``_write``: notes, names, titles, file names
 # and problem messages come from files and people, and a control character in them (an ESC that
 # starts a terminal escape sequence, a BEL, a C1 control) is shown as an escape like ``\x1b``
-# (``core.text.visible``), never sent to the terminal. JSON is written with those characters as
+# (``core.base.text.visible``), never sent to the terminal. JSON is written with those characters as
 # ``\u`` escapes instead: the same JSON value, still exact JSON.
 
 _JSON_RAW = re.compile(r"[\x7f-\x9f]")
@@ -88,9 +88,9 @@ def _print_problems(problems: Sequence[Problem], stream: TextIO | None = None) -
 
 def _record_choice(args: argparse.Namespace):
     """Which record, and who chose it: ``--record``, ``$PROTOCOLRUNNER_RECORD``, the settings
-    file's ``record``, or the default (``core.config.choose_record``). A broken ``record``
+    file's ``record``, or the default (``core.settings.config.choose_record``). A broken ``record``
     setting is said once on the error output."""
-    from .core.config import choose_record, read_config, record_setting_problems
+    from .core.settings.config import choose_record, read_config, record_setting_problems
 
     choice = getattr(args, "_record_choice", None)
     if choice is None:
@@ -108,7 +108,7 @@ def _record_dir(args: argparse.Namespace) -> Path:
 
 
 def _library(args: argparse.Namespace, quiet: bool = False):
-    from .core.library import default_sources, load_library
+    from .core.protocol.library import default_sources, load_library
 
     library = load_library(default_sources(_record_dir(args), [Path(p) for p in args.protocols]))
     if library.problems and not quiet:
@@ -119,7 +119,7 @@ def _library(args: argparse.Namespace, quiet: bool = False):
 
 def _resolve(library, ref: str):
     """The library's entry for ``ref`` (an id or a file); an unknown one is a one-line error."""
-    from .core.library import ProtocolNotFound
+    from .core.protocol.library import ProtocolNotFound
 
     try:
         return library.resolve(ref)
@@ -173,7 +173,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from .core.describe import describe_protocol
+    from .core.protocol.describe import describe_protocol
 
     entry = _resolve(_library(args, quiet=True), args.protocol)
     _write(describe_protocol(entry.protocol, source=_source_label(entry)))
@@ -181,9 +181,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .core.library import load_protocol_file
-    from .core.protocol import SLUG_PATTERN
-    from .core.scaffold import copy_of, starter, write_new
+    from .core.protocol.library import load_protocol_file
+    from .core.protocol.model import SLUG_PATTERN
+    from .core.protocol.scaffold import copy_of, starter, write_new
 
     if not re.fullmatch(SLUG_PATTERN, args.id) or len(args.id) > 64:
         raise CliError(
@@ -213,11 +213,11 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .core.library import protocol_files, validate_paths
+    from .core.protocol.library import protocol_files, validate_paths
 
     also = None
     if args.strict:
-        from .core.lint import lint_entry
+        from .core.protocol.lint import lint_entry
 
         also = lint_entry
     checked, problems = 0, []
@@ -246,7 +246,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .core.schema import protocol_schema_text
+    from .core.protocol.schema import protocol_schema_text
 
     _write(protocol_schema_text())
     return 0
@@ -300,7 +300,7 @@ def _given(text: str) -> str:
 
 
 def _open_record(args: argparse.Namespace):
-    from .core.record import Record, RecordError
+    from .core.record.folder import Record, RecordError
 
     choice = _record_choice(args)
     root = choice.path
@@ -313,7 +313,7 @@ def _open_record(args: argparse.Namespace):
 
 
 def _index(args: argparse.Namespace):
-    from .core.index import LONG_REFRESH, IndexBusy, SessionIndex
+    from .core.record.index import LONG_REFRESH, IndexBusy, SessionIndex
 
     def tell(done: int, total: int) -> None:
         if done == 0 and total >= LONG_REFRESH:
@@ -349,7 +349,7 @@ def _filters(args: argparse.Namespace) -> dict:
 
 
 def _row_json(row) -> dict:
-    from .core.index import MARK_END, MARK_START
+    from .core.record.index import MARK_END, MARK_START
 
     return {
         "id": row.id,
@@ -372,8 +372,8 @@ def _row_json(row) -> dict:
 
 
 def _print_rows(rows, as_json: bool) -> None:
-    from .core.describe import format_duration
-    from .core.index import MARK_END, MARK_START
+    from .core.base.durations import format_duration
+    from .core.record.index import MARK_END, MARK_START
 
     if as_json:
         _say_json([_row_json(r) for r in rows])
@@ -396,8 +396,8 @@ def _print_rows(rows, as_json: bool) -> None:
 def cmd_record_init(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from .core.models import Community
-    from .core.record import Record, RecordError
+    from .core.record.folder import Record, RecordError
+    from .core.record.models import Community
 
     root = Path(args.dir).expanduser() if args.dir else _record_dir(args)
     try:
@@ -420,7 +420,7 @@ def cmd_record_list(args: argparse.Namespace) -> int:
 
 
 def cmd_record_search(args: argparse.Namespace) -> int:
-    from .core.browse import MAX_TERMS, search_text, search_words
+    from .core.record.browse import MAX_TERMS, search_text, search_words
 
     words = search_words(" ".join(args.query))
     if not words:
@@ -473,7 +473,7 @@ def _shown_path(path: Path, root: Path) -> str:
 
 
 def cmd_record_show(args: argparse.Namespace) -> int:
-    from .core.export import session_markdown
+    from .core.export.markdown import session_markdown
 
     record, index = _index(args)
     with index:
@@ -483,9 +483,9 @@ def cmd_record_show(args: argparse.Namespace) -> int:
 
 
 def cmd_record_export(args: argparse.Namespace) -> int:
-    from .core.atomic import write_atomic
-    from .core.export_pdf import PdfFailed, PdfUnavailable
-    from .core.formats import FORMATS, digest_title, render_export
+    from .core.base.atomic import write_atomic
+    from .core.export.formats import FORMATS, digest_title, render_export
+    from .core.export.pdf import PdfFailed, PdfUnavailable
 
     record, index = _index(args)
     with index:
@@ -523,7 +523,7 @@ def cmd_record_export(args: argparse.Namespace) -> int:
 
 
 def cmd_record_publish(args: argparse.Namespace) -> int:
-    from .core.publish import PublishError, publish
+    from .core.export.site import PublishError, publish
 
     record = _open_record(args)
     out = Path(args.out).expanduser()
@@ -552,7 +552,7 @@ def _sentence(text: str) -> str:
 
 
 def cmd_record_sync(args: argparse.Namespace) -> int:
-    from .core import sync
+    from .core.record import sync
 
     record = _open_record(args)
 
@@ -590,7 +590,7 @@ def _action_json(item) -> dict:
 
 
 def cmd_record_actions(args: argparse.Namespace) -> int:
-    from .core.followthrough import load_items
+    from .core.record.followthrough import load_items
 
     record = _open_record(args)
     items = load_items(record, closed=not args.open)
@@ -620,9 +620,9 @@ ACTION_STATES: dict[str, State] = {
 def cmd_record_action(args: argparse.Namespace) -> int:
     import getpass
 
-    from .core.clock import SYSTEM_CLOCK
-    from .core.followthrough import FollowThroughError, find_item, load_items, mark
-    from .core.record import RecordError
+    from .core.record.folder import RecordError
+    from .core.record.followthrough import FollowThroughError, find_item, load_items, mark
+    from .core.session.clock import SYSTEM_CLOCK
 
     record = _open_record(args)
     try:
@@ -639,7 +639,7 @@ def cmd_record_action(args: argparse.Namespace) -> int:
 
 
 def cmd_record_members(args: argparse.Namespace) -> int:
-    from .core.members import load_history, member_histories
+    from .core.record.members import load_history, member_histories
 
     record = _open_record(args)
     community = record.load_community()
@@ -672,8 +672,8 @@ def cmd_record_members(args: argparse.Namespace) -> int:
 
 
 def cmd_record_members_add(args: argparse.Namespace) -> int:
-    from .core.models import Member
-    from .core.record import RecordError
+    from .core.record.folder import RecordError
+    from .core.record.models import Member
 
     record = _open_record(args)
     name = " ".join(args.name.split())
@@ -694,8 +694,8 @@ def cmd_record_members_add(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .core.demo import write_demo
-    from .core.record import RecordError
+    from .core.record.demo import write_demo
+    from .core.record.folder import RecordError
 
     root = Path(args.dir).expanduser()
     if root.exists() and any(root.iterdir()):
@@ -724,7 +724,7 @@ def _run_app(
             "the app needs a terminal; for scripts use 'protocolrunner list', 'show' or 'record'",
             status=2,
         )
-    from .core.config import (
+    from .core.settings.config import (
         choose_record,
         choose_theme,
         configured_theme,
@@ -739,8 +739,8 @@ def _run_app(
     remembered = read_remembered()
 
     def load():  # runs in a thread while the app shows its first frame
-        from .core.record import RecordError
-        from .core.settings import load_settings
+        from .core.record.folder import RecordError
+        from .core.settings.model import load_settings
         from .ui.context import build_context
 
         # No settings file: the defaults, which the context makes only when first asked for,
@@ -829,7 +829,7 @@ def serve_command(args: argparse.Namespace) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .core.readonly import READ_ONLY_ENV
+    from .core.record.readonly import READ_ONLY_ENV
 
     try:
         from textual_serve.server import Server
@@ -875,7 +875,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _checked_settings():
     """The settings file read and checked in full, its keys against the app's bindings: the
     settings, every binding id, and every problem."""
-    from .core.settings import load_settings
+    from .core.settings.model import load_settings
     from .ui.keymap import build_keymap, catalogue
 
     loaded = load_settings()
@@ -886,20 +886,20 @@ def _checked_settings():
 
 
 def cmd_config_path(args: argparse.Namespace) -> int:
-    from .core.config import config_path
+    from .core.settings.config import config_path
 
     _say(str(config_path()))
     return 0
 
 
 def cmd_config_show(args: argparse.Namespace) -> int:
-    from .core.settings import settings_toml
+    from .core.settings.model import settings_toml
 
     loaded, cat, problems = _checked_settings()
     _print_problems(problems)
     choice = _record_choice(args) if args.record else None
     if choice is None:
-        from .core.config import choose_record
+        from .core.settings.config import choose_record
 
         choice = choose_record(None, loaded.config)
     _write(settings_toml(loaded, cat.infos, record_in_use=(choice.path, choice.told)))
@@ -907,7 +907,7 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 
 
 def cmd_config_schema(args: argparse.Namespace) -> int:
-    from .core.settings import settings_schema_text
+    from .core.settings.model import settings_schema_text
     from .ui.keymap import catalogue
 
     _write(settings_schema_text(catalogue().infos))
@@ -926,9 +926,9 @@ def _editor() -> list[str]:
 def cmd_config_edit(args: argparse.Namespace) -> int:
     import subprocess
 
-    from .core.atomic import write_atomic
-    from .core.config import SCHEMA_FILE_NAME, config_path
-    from .core.settings import settings_schema_text, settings_template
+    from .core.base.atomic import write_atomic
+    from .core.settings.config import SCHEMA_FILE_NAME, config_path
+    from .core.settings.model import settings_schema_text, settings_template
     from .ui.keymap import catalogue
 
     path = config_path()
@@ -963,8 +963,8 @@ def _version_text(args: argparse.Namespace) -> str:
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
-    from .core.config import read_config
-    from .core.paths import bundled_protocols_dir, user_protocols_dir
+    from .core.base.paths import bundled_protocols_dir, user_protocols_dir
+    from .core.settings.config import read_config
 
     try:
         textual = f", Textual {version('textual')}"

@@ -31,7 +31,7 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
 @pytest.fixture
 def clock():
     """A frozen clock: tests move time with ``clock.advance(seconds)``."""
-    from protocolrunner.core.clock import FakeClock
+    from protocolrunner.core.session.clock import FakeClock
 
     return FakeClock()
 
@@ -44,8 +44,8 @@ def make_app(tmp_path: Path, clock):
     """
     from datetime import datetime, timedelta, timezone
 
-    from protocolrunner.core.demo import write_demo
-    from protocolrunner.core.library import default_sources, load_library
+    from protocolrunner.core.protocol.library import default_sources, load_library
+    from protocolrunner.core.record.demo import write_demo
     from protocolrunner.ui.app import ProtocolRunnerApp
     from protocolrunner.ui.context import build_context
 

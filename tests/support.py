@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from protocolrunner.cli import main
-from protocolrunner.core.models import (
+from protocolrunner.core.record.models import (
     RecordedAction,
     RecordedProtocol,
     RoleHolders,

@@ -30,10 +30,10 @@ def test_core_modules_do_not_import_textual_or_rich():
     report = json.loads(result.stdout)
     # The walk found the modules (so an empty walk cannot pass by accident) ...
     assert {
-        "protocolrunner.core.library",
-        "protocolrunner.core.protocol",
-        "protocolrunner.core.tomlpos",
-        "protocolrunner.core.validation",
+        "protocolrunner.core.protocol.library",
+        "protocolrunner.core.protocol.model",
+        "protocolrunner.core.base.tomlpos",
+        "protocolrunner.core.protocol.validation",
     } <= set(report["modules"])
     # ... and none of them pulled in the UI toolkit.
     assert report["ui"] == []
@@ -46,7 +46,10 @@ import protocolrunner.ui.app
 import protocolrunner.ui.screens.loading
 import protocolrunner.ui.screens.record_sessions
 heavy = sorted(m for m in sys.modules if m.split(".")[0] == "pydantic" or m in {
-    "protocolrunner.core.models", "protocolrunner.core.protocol", "protocolrunner.core.record"})
+    "protocolrunner.core.record.models",
+    "protocolrunner.core.protocol.model",
+    "protocolrunner.core.record.folder",
+})
 print(json.dumps({"textual": "textual.app" in sys.modules, "heavy": heavy}))
 """
 
@@ -74,16 +77,17 @@ def test_only_the_clock_module_reads_the_time():
     """One injectable clock: tests drive time exactly and snapshots are deterministic."""
     package = Path(__file__).resolve().parent.parent / "protocolrunner"
     sources = sorted(package.rglob("*.py"))
-    assert len(sources) > 40 and package / "core" / "clock.py" in sources
+    clock = package / "core" / "session" / "clock.py"
+    assert len(sources) > 40 and clock in sources
     readers = [
         f"{path.relative_to(package)}:{number}: {line.strip()}"
         for path in sources
-        if path != package / "core" / "clock.py"
+        if path != clock
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if CLOCK_READS.search(line)
     ]
     assert readers == []
-    assert CLOCK_READS.search((package / "core" / "clock.py").read_text(encoding="utf-8"))
+    assert CLOCK_READS.search(clock.read_text(encoding="utf-8"))
 
 
 HOME_PAINTED = """
@@ -103,7 +107,7 @@ def painted(screen, renderable):
     display(screen, renderable)
     if type(screen).__name__ == "HomeScreen" and not seen:
         seen.append(sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "tomllib")
-            or m in {"protocolrunner.core.models", "protocolrunner.core.protocol"}))
+            or m in {"protocolrunner.core.record.models", "protocolrunner.core.protocol.model"}))
         app.exit()
 
 app._display = painted
@@ -117,8 +121,8 @@ def test_home_is_painted_before_the_models_are_imported(tmp_path):
     """With nothing changed since the last start, home shows the community and the protocol
     list from the summary cache: the first frame of home needs neither pydantic nor the models
     (the first start validates, and must: else this check would prove nothing)."""
-    from protocolrunner.core.demo import write_demo
-    from protocolrunner.core.library import default_sources, load_library
+    from protocolrunner.core.protocol.library import default_sources, load_library
+    from protocolrunner.core.record.demo import write_demo
 
     record = tmp_path / "record"
     write_demo(record, load_library(default_sources()), sessions=5)

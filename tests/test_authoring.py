@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import run_cli as run
 
-from protocolrunner.core.library import load_protocol_file
-from protocolrunner.core.lint import likely_mistakes
-from protocolrunner.core.protocol import Protocol
-from protocolrunner.core.scaffold import PROSE, copy_of, render, starter
-from protocolrunner.core.schema import protocol_schema_text
+from protocolrunner.core.protocol.library import load_protocol_file
+from protocolrunner.core.protocol.lint import likely_mistakes
+from protocolrunner.core.protocol.model import Protocol
+from protocolrunner.core.protocol.scaffold import PROSE, copy_of, render, starter
+from protocolrunner.core.protocol.schema import protocol_schema_text
 
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
 BUNDLED_FILES = sorted(BUNDLED.glob("*.toml"))

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocolrunner.core.browse import (
+from protocolrunner.core.base.problems import Problem
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.record.browse import (
     SessionFilter,
     SessionPages,
     describe_problem,
@@ -22,11 +24,9 @@ from protocolrunner.core.browse import (
     session_snippet,
     snippet,
 )
-from protocolrunner.core.demo import write_demo
-from protocolrunner.core.index import SessionIndex
-from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.problems import Problem
-from protocolrunner.core.record import Record
+from protocolrunner.core.record.demo import write_demo
+from protocolrunner.core.record.folder import Record
+from protocolrunner.core.record.index import SessionIndex
 
 END = datetime(2026, 9, 22, 15, 30, tzinfo=timezone(timedelta(hours=1)))
 

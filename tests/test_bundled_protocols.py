@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 
 from protocolrunner.cli import main
-from protocolrunner.core.clock import FakeClock
-from protocolrunner.core.describe import step_minutes, total_minutes, turns_phrase
-from protocolrunner.core.engine import Session, State
-from protocolrunner.core.library import LibraryEntry, load_protocol_file, validate_paths
-from protocolrunner.core.models import TURNS_FORMAT, Community
-from protocolrunner.core.outcome import Outcome
-from protocolrunner.core.protocol import Protocol, Step
-from protocolrunner.core.record import Record, session_record
-from protocolrunner.core.roles import check_assignment, propose_fair
+from protocolrunner.core.protocol.describe import step_minutes, total_minutes, turns_phrase
+from protocolrunner.core.protocol.library import LibraryEntry, load_protocol_file, validate_paths
+from protocolrunner.core.protocol.model import Protocol, Step
+from protocolrunner.core.record.folder import Record, session_record
+from protocolrunner.core.record.models import TURNS_FORMAT, Community
+from protocolrunner.core.session.clock import FakeClock
+from protocolrunner.core.session.engine import Session, State
+from protocolrunner.core.session.outcome import Outcome
+from protocolrunner.core.session.roles import check_assignment, propose_fair
 
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
 FILES = sorted(BUNDLED.glob("*.toml"))

@@ -15,9 +15,9 @@ from protocolrunner.cli import (
     LIMIT_RANGE,
     build_parser,
 )
-from protocolrunner.core.browse import MAX_TERMS, SessionFilter, search_text
-from protocolrunner.core.demo import write_demo
-from protocolrunner.core.library import default_sources, load_library
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.record.browse import MAX_TERMS, SessionFilter, search_text
+from protocolrunner.core.record.demo import write_demo
 
 HUGE = "99999999999999999999"
 

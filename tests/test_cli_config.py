@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from support import run_cli
 
-from protocolrunner.core.config import CONFIG_ENV, SCHEMA_FILE_NAME, config_path
-from protocolrunner.core.models import Community
-from protocolrunner.core.record import Record
+from protocolrunner.core.record.folder import Record
+from protocolrunner.core.record.models import Community
+from protocolrunner.core.settings.config import CONFIG_ENV, SCHEMA_FILE_NAME, config_path
 
 
 @pytest.fixture

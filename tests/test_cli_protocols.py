@@ -16,8 +16,9 @@ from support import cli_exit as exits
 from support import run_cli as run
 
 from protocolrunner import __version__
-from protocolrunner.core.describe import format_minutes, total_minutes
-from protocolrunner.core.library import load_protocol_file
+from protocolrunner.core.base.durations import format_minutes
+from protocolrunner.core.protocol.describe import total_minutes
+from protocolrunner.core.protocol.library import load_protocol_file
 
 REPO = Path(__file__).resolve().parent.parent
 PROBLEM_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<rest>.+)$")

@@ -18,17 +18,17 @@ import pytest
 from support import cli_exit as exits
 from support import run_cli as run
 
-from protocolrunner.core import index as index_module
-from protocolrunner.core.demo import write_demo
-from protocolrunner.core.export import (
+from protocolrunner.core.export.markdown import (
     digest_markdown,
     session_json,
     session_markdown,
     sessions_json,
 )
-from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.models import SessionRecord
-from protocolrunner.core.record import Record
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.record import index as index_module
+from protocolrunner.core.record.demo import write_demo
+from protocolrunner.core.record.folder import Record
+from protocolrunner.core.record.models import SessionRecord
 
 END = datetime(2026, 9, 22, 15, 30, tzinfo=timezone(timedelta(hours=1)))
 SESSIONS = 20
@@ -706,7 +706,10 @@ import json, sys
 from protocolrunner.cli import main
 status = main(sys.argv[1:])
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "tomllib") or m in {
-    "protocolrunner.core.models", "protocolrunner.core.protocol", "protocolrunner.core.engine"})
+    "protocolrunner.core.record.models",
+    "protocolrunner.core.protocol.model",
+    "protocolrunner.core.session.engine",
+})
 print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
 """
 
@@ -753,6 +756,6 @@ def test_list_and_search_import_no_models_when_the_index_is_fresh(copy, word) ->
     assert changed != text
     newest.write_text(changed, encoding="utf-8")
     listing, heavy = fresh_run(*rec(copy, "list", "--json"))
-    assert "protocolrunner.core.models" in heavy
+    assert "protocolrunner.core.record.models" in heavy
     rows = {row["path"]: row for row in json.loads(listing)}
     assert rows[str(newest)]["title"] == "Retitled"

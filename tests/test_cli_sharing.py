@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from support import cli_exit, run_cli
 
-from protocolrunner.core.demo import write_demo
-from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.record import Record
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.record.demo import write_demo
+from protocolrunner.core.record.folder import Record
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from protocolrunner.core.community_edit import (
+from protocolrunner.core.record.community_edit import (
     add_members,
     merge,
     parse_lines,
     save_community,
     validate_community,
 )
-from protocolrunner.core.models import Community, Member
-from protocolrunner.core.record import Record
+from protocolrunner.core.record.folder import Record
+from protocolrunner.core.record.models import Community, Member
 
 
 def test_parse_lines_drops_blanks_and_bullets() -> None:

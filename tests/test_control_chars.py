@@ -24,12 +24,12 @@ import tomli_w
 from support import BUNDLED_DIR, run_cli
 
 from protocolrunner.cli import build_parser
-from protocolrunner.core.clock import FakeClock
-from protocolrunner.core.config import CONFIG_ENV
-from protocolrunner.core.demo import MEMBERS, write_demo
-from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.models import Member, RecordedAction
-from protocolrunner.core.record import Record
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.record.demo import MEMBERS, write_demo
+from protocolrunner.core.record.folder import Record
+from protocolrunner.core.record.models import Member, RecordedAction
+from protocolrunner.core.session.clock import FakeClock
+from protocolrunner.core.settings.config import CONFIG_ENV
 
 PAYLOAD = " \x1b]52;c;SGVsbG8=\x07 \x1b[2J\x1b[31mred\x07 \x9b1m \x7f\x08\r\x85x "
 """Clipboard write (OSC 52 ended by BEL), clear screen, red, BEL, a C1 CSI, DEL, backspace, a
@@ -347,7 +347,7 @@ def test_export_to_a_file_keeps_the_markdown_as_export_writes_it(
     capsys, record: Record, session_id: str, tmp_path: Path
 ) -> None:
     """Only what is printed is made safe; ``-o FILE`` gets the export as it is made."""
-    from protocolrunner.core.export import session_markdown
+    from protocolrunner.core.export.markdown import session_markdown
 
     out_file = tmp_path / "one.md"
     argv = ["--record", str(record.root), "record", "export", session_id, "-o", str(out_file)]

@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocolrunner.core.clock import FakeClock
-from protocolrunner.core.engine import (
+from protocolrunner.core.protocol.library import load_protocol_file
+from protocolrunner.core.protocol.model import Protocol
+from protocolrunner.core.session.clock import FakeClock
+from protocolrunner.core.session.engine import (
     ActionItem,
     Event,
     Outcome,
@@ -22,8 +24,6 @@ from protocolrunner.core.engine import (
     SessionError,
     State,
 )
-from protocolrunner.core.library import load_protocol_file
-from protocolrunner.core.protocol import Protocol
 
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
 NAMES = ["consultancy", "tuning", "atlas-looking-at-data"]

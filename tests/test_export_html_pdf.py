@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 from support import run_cli
 from test_export_markdown import CLEAN, FIELDS, REGRESSIONS, TOKEN, all_fields, session, stand_ins
 
-from protocolrunner.core.document import one_line, session_document
-from protocolrunner.core.export_html import digest_html, session_html
-from protocolrunner.core.markdown import shown_lines
-from protocolrunner.core.models import RecordedAction
-from protocolrunner.core.text import has_control
+from protocolrunner.core.base.text import has_control
+from protocolrunner.core.export.document import one_line, session_document
+from protocolrunner.core.export.escape import shown_lines
+from protocolrunner.core.export.html import digest_html, session_html
+from protocolrunner.core.record.models import RecordedAction
 
 BLOCKS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "thead", "tbody",
@@ -183,7 +183,7 @@ def squeezed(text: str) -> str:
 
 
 def pdf_session(**texts: str) -> bytes:
-    export_pdf = pytest.importorskip("protocolrunner.core.export_pdf")
+    export_pdf = pytest.importorskip("protocolrunner.core.export.pdf")
     pytest.importorskip("typst")
     return export_pdf.session_pdf(session({**CLEAN, **texts}), system_fonts=False)
 
@@ -211,7 +211,7 @@ def test_pdf_shows_typst_markup_in_notes_as_typed(markup: str) -> None:
 
 
 def test_pdf_digest_lists_and_holds_every_session() -> None:
-    export_pdf = pytest.importorskip("protocolrunner.core.export_pdf")
+    export_pdf = pytest.importorskip("protocolrunner.core.export.pdf")
     pytest.importorskip("typst")
     records = [session({**CLEAN, "note": f"Note {day}"}, day=day) for day in (3, 1, 2)]
     text = pdf_text(export_pdf.digest_pdf(records, "Circle: 3 sessions", system_fonts=False))
@@ -233,7 +233,7 @@ def _has_cjk_font() -> bool:
     "so Chinese, Japanese and Korean are missing from PDFs here (documented in the README)",
 )
 def test_pdf_shows_cjk_names_with_a_system_font() -> None:
-    export_pdf = pytest.importorskip("protocolrunner.core.export_pdf")
+    export_pdf = pytest.importorskip("protocolrunner.core.export.pdf")
     pdf = export_pdf.session_pdf(session({**CLEAN, "attendee": "王小明 日本語"}))
     assert "王小明" in squeezed(pdf_text(pdf))
 
@@ -243,8 +243,8 @@ def test_pdf_shows_cjk_names_with_a_system_font() -> None:
 
 @pytest.fixture
 def demo_record(tmp_path: Path) -> Path:
-    from protocolrunner.core.demo import write_demo
-    from protocolrunner.core.library import default_sources, load_library
+    from protocolrunner.core.protocol.library import default_sources, load_library
+    from protocolrunner.core.record.demo import write_demo
 
     root = tmp_path / "record"
     write_demo(root, load_library(default_sources()), sessions=4)

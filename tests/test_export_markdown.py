@@ -30,21 +30,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from protocolrunner.core.export import (
-    digest_markdown,
-    session_data,
-    session_json,
-    session_markdown,
-    sessions_json,
-)
-from protocolrunner.core.markdown import (
+from protocolrunner.core.base.text import has_control, visible
+from protocolrunner.core.export.escape import (
     is_blank,
     markdown_cell,
     markdown_inline,
     markdown_text,
     shown_lines,
 )
-from protocolrunner.core.models import (
+from protocolrunner.core.export.markdown import (
+    digest_markdown,
+    session_data,
+    session_json,
+    session_markdown,
+    sessions_json,
+)
+from protocolrunner.core.record.models import (
     RecordedAction,
     RecordedProtocol,
     RecordedStep,
@@ -53,7 +54,6 @@ from protocolrunner.core.models import (
     SetupAnswer,
     StepNotes,
 )
-from protocolrunner.core.text import has_control, visible
 
 RENDERERS = {
     "commonmark": MarkdownIt("commonmark").enable("table"),

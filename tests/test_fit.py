@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocolrunner.core.fit import MIN_STEP_SECONDS, UNIT_SECONDS, FitError, fit_to_time
-from protocolrunner.core.library import load_protocol_file
+from protocolrunner.core.protocol.library import load_protocol_file
+from protocolrunner.core.session.fit import MIN_STEP_SECONDS, UNIT_SECONDS, FitError, fit_to_time
 
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
 

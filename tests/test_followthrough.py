@@ -10,7 +10,8 @@ import pydantic
 import pytest
 from support import CET, recorded_session
 
-from protocolrunner.core.followthrough import (
+from protocolrunner.core.record.folder import Record, session_toml
+from protocolrunner.core.record.followthrough import (
     FollowThroughError,
     OpenItem,
     carried_note,
@@ -19,14 +20,13 @@ from protocolrunner.core.followthrough import (
     open_items_indexed,
     source_label,
 )
-from protocolrunner.core.index import SessionIndex, name_key
-from protocolrunner.core.models import (
+from protocolrunner.core.record.index import SessionIndex, name_key
+from protocolrunner.core.record.models import (
     SESSION_FORMAT_READ,
     Community,
     RecordedAction,
     SessionRecord,
 )
-from protocolrunner.core.record import Record, session_toml
 
 TODAY = date(2026, 10, 1)
 
@@ -269,7 +269,7 @@ def test_index_and_files_agree_on_every_kind_of_review(record: Record, tmp_path:
 
 
 def test_items_are_named_by_a_unique_prefix_of_their_reference(record: Record) -> None:
-    from protocolrunner.core.followthrough import find_item, load_items
+    from protocolrunner.core.record.followthrough import find_item, load_items
 
     items = load_items(record, closed=True)
     refs = ["00000003-0", "00000002-0", "00000002-1", "00000002-2", "00000001-0", "00000004-0"]

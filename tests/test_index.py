@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocolrunner.core import index as index_module
-from protocolrunner.core.index import (
+from protocolrunner.core.record import index as index_module
+from protocolrunner.core.record.folder import Record, session_toml
+from protocolrunner.core.record.index import (
     MARK_END,
     MARK_START,
     IndexBusy,
@@ -23,7 +24,7 @@ from protocolrunner.core.index import (
     default_index_path,
     fts_query,
 )
-from protocolrunner.core.models import (
+from protocolrunner.core.record.models import (
     Community,
     RecordedAction,
     RecordedProtocol,
@@ -33,7 +34,6 @@ from protocolrunner.core.models import (
     SetupAnswer,
     StepNotes,
 )
-from protocolrunner.core.record import Record, session_toml
 
 CET = timezone(timedelta(hours=1))
 TITLES = {
@@ -730,7 +730,7 @@ def test_a_transaction_sqlite_already_ended_keeps_its_error(tmp_path: Path) -> N
 
 
 def test_fts_query_takes_each_word_once_and_at_most_64() -> None:
-    from protocolrunner.core.index import MAX_QUERY_WORDS, fts_query
+    from protocolrunner.core.record.index import MAX_QUERY_WORDS, fts_query
 
     assert fts_query("a b a") == '"b" "a"*'
     assert fts_query("students " * 1000) == '"students"*'
@@ -757,8 +757,8 @@ def everything(idx: SessionIndex) -> tuple[object, ...]:
 @pytest.fixture
 def larger(tmp_path: Path) -> Record:
     """A demo record, with a broken file and one the index cannot store among its sessions."""
-    from protocolrunner.core.demo import write_demo
-    from protocolrunner.core.library import default_sources, load_library
+    from protocolrunner.core.protocol.library import default_sources, load_library
+    from protocolrunner.core.record.demo import write_demo
 
     record = write_demo(tmp_path / "larger", load_library(default_sources()), sessions=40)
     files = sorted(record.sessions_dir.rglob("*.toml"))
@@ -775,7 +775,7 @@ def test_many_files_are_read_by_helpers_with_the_same_outcome(
     """Read by helper processes (or, when they cannot start or stop answering, here), the
     index holds exactly what one process reads, the same problems are told, and progress
     counts every file."""
-    from protocolrunner.core import readpool
+    from protocolrunner.core.base import readpool
 
     with SessionIndex(larger, tmp_path / "one.sqlite3") as idx:
         alone = idx.refresh()

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from protocolrunner.core.clock import FakeClock
-from protocolrunner.core.engine import SNAPSHOT_FORMAT, Session, SessionError, State
-from protocolrunner.core.journal import Journal, read_entry
-from protocolrunner.core.library import load_protocol_file
+from protocolrunner.core.protocol.library import load_protocol_file
+from protocolrunner.core.session.clock import FakeClock
+from protocolrunner.core.session.engine import SNAPSHOT_FORMAT, Session, SessionError, State
+from protocolrunner.core.session.journal import Journal, read_entry
 
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
 ROLES = {"presenter": ["Ann"], "facilitator": ["Bea"], "consultants": ["Cal", "Dev", "Eli"]}

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import BUNDLED_DIR, BUNDLED_IDS, protocol_text, time_limit
 
-from protocolrunner.core import paths
-from protocolrunner.core.library import (
+from protocolrunner.core.base import paths
+from protocolrunner.core.base.problems import FileProblems, Problem
+from protocolrunner.core.protocol.library import (
     BUNDLED,
     COMMUNITY,
     EXTRA,
@@ -28,7 +29,6 @@ from protocolrunner.core.library import (
     protocol_files,
     validate_paths,
 )
-from protocolrunner.core.problems import FileProblems, Problem
 
 FUZZED_IDS = ["atlas-looking-at-data", "consultancy", "tuning", "chalk-talk"]
 """The files the mutation test below mangles: together they use every key (Chalk Talk adds

@@ -13,22 +13,23 @@ from typing import Any
 import pytest
 from support import BUNDLED_DIR, BUNDLED_IDS
 
-from protocolrunner.core.clock import FakeClock
-from protocolrunner.core.describe import format_duration, timing_phrase, voice_lines
-from protocolrunner.core.engine import (
+from protocolrunner.core.base.durations import format_duration
+from protocolrunner.core.export.markdown import session_markdown
+from protocolrunner.core.protocol.library import load_protocol_file
+from protocolrunner.core.protocol.model import FACILITATOR_ROLE, Protocol, lead_question
+from protocolrunner.core.record.folder import session_record
+from protocolrunner.core.session.clock import FakeClock
+from protocolrunner.core.session.engine import (
     Session,
     State,
     natural_plan,
     record_lead,
     record_timing,
 )
-from protocolrunner.core.export import session_markdown
-from protocolrunner.core.fit import fit_to_time
-from protocolrunner.core.library import load_protocol_file
-from protocolrunner.core.outcome import Outcome, outcome_label
-from protocolrunner.core.protocol import FACILITATOR_ROLE, Protocol, lead_question
-from protocolrunner.core.record import session_record
-from protocolrunner.core.roles import propose_fair
+from protocolrunner.core.session.fit import fit_to_time
+from protocolrunner.core.session.outcome import Outcome, outcome_label
+from protocolrunner.core.session.roles import propose_fair
+from protocolrunner.core.session.wording import timing_phrase, voice_lines
 
 PEOPLE = ["Ann", "Bea", "Cal", "Dev", "Eli", "Fay", "Gus", "Hal"]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocolrunner.core.demo import write_demo
-from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.members import add_histories, load_history, member_histories
-from protocolrunner.core.models import Member
-from protocolrunner.core.roles import PastSession, fair_order, propose_fair
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.record.demo import write_demo
+from protocolrunner.core.record.members import add_histories, load_history, member_histories
+from protocolrunner.core.record.models import Member
+from protocolrunner.core.session.roles import PastSession, fair_order, propose_fair
 
 MEMBERS = [Member(name="Ann"), Member(name="Bea", note="Maths"), Member(name="Cal")]
 HISTORY = [

@@ -11,16 +11,16 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocolrunner.core.merge import Conflict, merge_record_file
-from protocolrunner.core.models import (
+from protocolrunner.core.base.problems import parse_toml
+from protocolrunner.core.record.folder import community_toml, session_toml, to_toml
+from protocolrunner.core.record.merge import Conflict, merge_record_file
+from protocolrunner.core.record.models import (
     Community,
     RecordedAction,
     RecordedProtocol,
     RoleHolders,
     SessionRecord,
 )
-from protocolrunner.core.problems import parse_toml
-from protocolrunner.core.record import community_toml, session_toml, to_toml
 
 MARKERS = re.compile(r"^(?:<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
 CET = timezone(timedelta(hours=1))

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from protocolrunner.core.library import load_protocol_file
-from protocolrunner.core.problems import FileProblems, Problem
+from protocolrunner.core.base.problems import FileProblems, Problem
+from protocolrunner.core.protocol.library import load_protocol_file
 
 # -- helpers -------------------------------------------------------------------------------------
 

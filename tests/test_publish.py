@@ -17,13 +17,9 @@ from support import run_cli
 from test_export_html_pdf import Page
 from test_export_markdown import FIELDS, REGRESSIONS, TOKEN, session, stand_ins
 
-from protocolrunner.core import publish as publish_module
-from protocolrunner.core.browse import query_terms, searchable_texts
-from protocolrunner.core.demo import write_demo
-from protocolrunner.core.followthrough import load_items, mark
-from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.models import Community, Member
-from protocolrunner.core.publish import (
+from protocolrunner.core.base.text import has_control
+from protocolrunner.core.export import site as publish_module
+from protocolrunner.core.export.site import (
     NEWEST,
     SITE_STYLE,
     PublishError,
@@ -32,8 +28,12 @@ from protocolrunner.core.publish import (
     publish,
     search_terms,
 )
-from protocolrunner.core.record import Record, session_toml
-from protocolrunner.core.text import has_control
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.record.browse import query_terms, searchable_texts
+from protocolrunner.core.record.demo import write_demo
+from protocolrunner.core.record.folder import Record, session_toml
+from protocolrunner.core.record.followthrough import load_items, mark
+from protocolrunner.core.record.models import Community, Member
 
 PAGES = ("index.html", "members.html", "community.html", "actions.html")
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from browser import chrome
 
-from protocolrunner.core.browse import query_terms, searchable_texts
-from protocolrunner.core.demo import write_demo
-from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.publish import NEWEST, publish, search_script
-from protocolrunner.core.record import Record, session_toml
+from protocolrunner.core.export.site import NEWEST, publish, search_script
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.record.browse import query_terms, searchable_texts
+from protocolrunner.core.record.demo import write_demo
+from protocolrunner.core.record.folder import Record, session_toml
 
 pytestmark = pytest.mark.slow
 

@@ -16,11 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import BUNDLED_DIR, run_cli, time_limit
 
-from protocolrunner.core.demo import write_demo
-from protocolrunner.core.index import SessionIndex, _session_rows
-from protocolrunner.core.library import Source, default_sources, load_library
-from protocolrunner.core.models import Community
-from protocolrunner.core.problems import (
+from protocolrunner.core.base.problems import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
     MAX_KEY_PARTS,
@@ -28,9 +24,13 @@ from protocolrunner.core.problems import (
     parse_toml,
     read_toml,
 )
-from protocolrunner.core.record import Record, session_toml
-from protocolrunner.core.scan import scan_sessions
-from protocolrunner.core.validation import validate_document
+from protocolrunner.core.protocol.library import Source, default_sources, load_library
+from protocolrunner.core.protocol.validation import validate_document
+from protocolrunner.core.record.demo import write_demo
+from protocolrunner.core.record.folder import Record, session_toml
+from protocolrunner.core.record.index import SessionIndex, _session_rows
+from protocolrunner.core.record.models import Community
+from protocolrunner.core.record.scan import scan_sessions
 
 
 def problem_of(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""``core.readpool``: files read in helper processes come back in order, each helper set up
+"""``core.base.readpool``: files read in helper processes come back in order, each helper set up
 first; whatever a helper cannot do is done in the calling process."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from protocolrunner.core.readpool import CHUNK, read_all
+from protocolrunner.core.base.readpool import CHUNK, read_all
 
 
 def test_helpers_set_up_then_read_every_path_in_order(

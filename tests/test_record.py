@@ -17,19 +17,8 @@ from typing import Any
 import pydantic
 import pytest
 
-from protocolrunner.core.clock import FakeClock
-from protocolrunner.core.engine import Session, State
-from protocolrunner.core.journal import Journal, read_entry
-from protocolrunner.core.library import load_protocol_file
-from protocolrunner.core.models import (
-    Community,
-    Member,
-    RecordedAction,
-    RecordedProtocol,
-    RoleHolders,
-    SessionRecord,
-)
-from protocolrunner.core.record import (
+from protocolrunner.core.protocol.library import load_protocol_file
+from protocolrunner.core.record.folder import (
     LOCK_FILE,
     Record,
     RecordError,
@@ -38,7 +27,18 @@ from protocolrunner.core.record import (
     session_record,
     session_toml,
 )
-from protocolrunner.core.roles import PastSession
+from protocolrunner.core.record.models import (
+    Community,
+    Member,
+    RecordedAction,
+    RecordedProtocol,
+    RoleHolders,
+    SessionRecord,
+)
+from protocolrunner.core.session.clock import FakeClock
+from protocolrunner.core.session.engine import Session, State
+from protocolrunner.core.session.journal import Journal, read_entry
+from protocolrunner.core.session.roles import PastSession
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "protocols"
@@ -587,8 +587,8 @@ SAVER = """\
 import sys, time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from protocolrunner.core.models import RecordedProtocol, RoleHolders, SessionRecord
-from protocolrunner.core.record import Record
+from protocolrunner.core.record.models import RecordedProtocol, RoleHolders, SessionRecord
+from protocolrunner.core.record.folder import Record
 
 root, prefix, go, count = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
 print("ready", flush=True)
@@ -694,9 +694,9 @@ def test_two_processes_saving_the_same_sessions_never_overwrite(tmp_path: Path) 
 JOURNAL_WRITER = """\
 import sys, time
 from pathlib import Path
-from protocolrunner.core.engine import Session
-from protocolrunner.core.journal import Journal
-from protocolrunner.core.library import load_protocol_file
+from protocolrunner.core.session.engine import Session
+from protocolrunner.core.session.journal import Journal
+from protocolrunner.core.protocol.library import load_protocol_file
 
 folder, protocol_file = Path(sys.argv[1]), Path(sys.argv[2])
 protocol = load_protocol_file(protocol_file).protocol

@@ -19,19 +19,9 @@ from pathlib import Path
 import pytest
 from support import run_cli, sync
 
-from protocolrunner.core.atomic import write_atomic
-from protocolrunner.core.clock import FakeClock
-from protocolrunner.core.engine import Session
-from protocolrunner.core.journal import Journal
-from protocolrunner.core.library import load_protocol_file
-from protocolrunner.core.models import (
-    Community,
-    RecordedAction,
-    RecordedProtocol,
-    RoleHolders,
-    SessionRecord,
-)
-from protocolrunner.core.record import (
+from protocolrunner.core.base.atomic import write_atomic
+from protocolrunner.core.protocol.library import load_protocol_file
+from protocolrunner.core.record.folder import (
     LOCK_FILE,
     Record,
     RecordError,
@@ -39,6 +29,16 @@ from protocolrunner.core.record import (
     file_lock,
     session_record,
 )
+from protocolrunner.core.record.models import (
+    Community,
+    RecordedAction,
+    RecordedProtocol,
+    RoleHolders,
+    SessionRecord,
+)
+from protocolrunner.core.session.clock import FakeClock
+from protocolrunner.core.session.engine import Session
+from protocolrunner.core.session.journal import Journal
 from protocolrunner.ui.screens.summary import SummaryScreen
 
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
@@ -329,7 +329,7 @@ def test_an_edit_after_a_kill_minus_9_does_not_wait(record: Record) -> None:
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from protocolrunner.core.record import file_lock\n"
+        "from protocolrunner.core.record.folder import file_lock\n"
         "with file_lock(Path(sys.argv[1])):\n"
         "    print('locked', flush=True)\n"
         "    time.sleep(60)\n"

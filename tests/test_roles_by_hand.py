@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocolrunner.core.library import load_protocol_file
-from protocolrunner.core.protocol import Protocol
-from protocolrunner.core.roles import (
+from protocolrunner.core.protocol.library import load_protocol_file
+from protocolrunner.core.protocol.model import Protocol
+from protocolrunner.core.session.roles import (
     HAND_PICKED,
     Proposal,
     assign_by_hand,

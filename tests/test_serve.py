@@ -28,8 +28,8 @@ def free_port() -> int:
 
 @pytest.fixture
 def record(tmp_path: Path) -> Path:
-    from protocolrunner.core.demo import write_demo
-    from protocolrunner.core.library import default_sources, load_library
+    from protocolrunner.core.protocol.library import default_sources, load_library
+    from protocolrunner.core.record.demo import write_demo
 
     return write_demo(tmp_path / "record", load_library(default_sources()), sessions=5).root
 

@@ -14,8 +14,12 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocolrunner.core.clock import FakeClock
-from protocolrunner.core.config import (
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.protocol.model import DEFAULT_WARNING, WarningRule
+from protocolrunner.core.session.clock import FakeClock
+from protocolrunner.core.session.engine import Session, State
+from protocolrunner.core.session.roles import propose_fair
+from protocolrunner.core.settings.config import (
     CONFIG_ENV,
     ConfigText,
     Remembered,
@@ -27,11 +31,7 @@ from protocolrunner.core.config import (
     remember_theme,
     remembered_path,
 )
-from protocolrunner.core.engine import Session, State
-from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.protocol import DEFAULT_WARNING, WarningRule
-from protocolrunner.core.roles import propose_fair
-from protocolrunner.core.settings import (
+from protocolrunner.core.settings.model import (
     BindingInfo,
     Settings,
     load_settings,

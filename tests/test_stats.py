@@ -6,15 +6,15 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from protocolrunner.core.index import SessionIndex, StepRow
-from protocolrunner.core.models import (
+from protocolrunner.core.record.folder import Record
+from protocolrunner.core.record.index import SessionIndex, StepRow
+from protocolrunner.core.record.models import (
     Community,
     RecordedProtocol,
     RecordedStep,
     SessionRecord,
 )
-from protocolrunner.core.record import Record
-from protocolrunner.core.stats import load_step_timings, step_timings
+from protocolrunner.core.record.stats import load_step_timings, step_timings
 
 CET = timezone(timedelta(hours=1))
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from support import BUNDLED_DIR, protocol_text
 
-from protocolrunner.core.describe import outline
-from protocolrunner.core.library import EXTRA, Source, load_library, validate_paths
-from protocolrunner.core.models import Community
-from protocolrunner.core.problems import FileProblems
-from protocolrunner.core.record import CommunityInfo, Record
-from protocolrunner.core.summaries import SummaryCache, default_cache_path
+from protocolrunner.core.base.problems import FileProblems
+from protocolrunner.core.protocol.describe import outline
+from protocolrunner.core.protocol.library import EXTRA, Source, load_library, validate_paths
+from protocolrunner.core.protocol.summaries import SummaryCache, default_cache_path
+from protocolrunner.core.record.folder import CommunityInfo, Record
+from protocolrunner.core.record.models import Community
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -146,7 +146,7 @@ import json, sys
 from protocolrunner.cli import main
 status = main(sys.argv[1:])
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "tomllib") or m in {
-    "protocolrunner.core.models", "protocolrunner.core.protocol"})
+    "protocolrunner.core.record.models", "protocolrunner.core.protocol.model"})
 print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
 """
 

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from support import CET, recorded_session
 
-from protocolrunner.core import sync
-from protocolrunner.core.followthrough import load_open_items, mark
-from protocolrunner.core.models import (
+from protocolrunner.core.record import sync
+from protocolrunner.core.record.folder import Record
+from protocolrunner.core.record.followthrough import load_open_items, mark
+from protocolrunner.core.record.models import (
     Community,
     Member,
     RecordedAction,
     SessionRecord,
 )
-from protocolrunner.core.record import Record
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),

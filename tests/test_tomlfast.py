@@ -12,11 +12,11 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocolrunner.core.demo import write_demo
-from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.problems import FileProblems, parse_toml, structure_problem
-from protocolrunner.core.record import to_toml
-from protocolrunner.core.tomlfast import loads
+from protocolrunner.core.base.problems import FileProblems, parse_toml, structure_problem
+from protocolrunner.core.base.tomlfast import loads
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.record.demo import write_demo
+from protocolrunner.core.record.folder import to_toml
 
 
 def same(a: Any, b: Any) -> bool:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import time_limit
 
-from protocolrunner.core.tomlpos import key_positions, locate
+from protocolrunner.core.base.tomlpos import key_positions, locate
 
 
 def positions(text: str) -> dict:

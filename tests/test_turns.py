@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from protocolrunner.core.clock import FakeClock
-from protocolrunner.core.engine import Session, SessionError, State, build_turns
-from protocolrunner.core.models import TURNS_FORMAT
-from protocolrunner.core.protocol import Protocol
-from protocolrunner.core.record import Record, session_record
+from protocolrunner.core.protocol.model import Protocol
+from protocolrunner.core.record.folder import Record, session_record
+from protocolrunner.core.record.models import TURNS_FORMAT
+from protocolrunner.core.session.clock import FakeClock
+from protocolrunner.core.session.engine import Session, SessionError, State, build_turns
 
 HEAD = """
 format = 1
@@ -418,6 +418,6 @@ def test_turns_survive_the_journal(clock: FakeClock, tmp_path: Path) -> None:
 
 
 def _community():
-    from protocolrunner.core.models import Community
+    from protocolrunner.core.record.models import Community
 
     return Community(name="Test CoP")

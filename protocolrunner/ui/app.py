@@ -18,16 +18,16 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 
-from ..core.config import DEFAULT_THEME, THEMES
-from ..core.text import visible
+from ..core.base.text import visible
+from ..core.settings.config import DEFAULT_THEME, THEMES
 from .dialogs.confirm import ConfirmDialog
 from .dialogs.help import HelpDialog
 
 if TYPE_CHECKING:
-    from ..core.engine import Session
-    from ..core.journal import JournalEntry
-    from ..core.library import LibraryEntry
-    from ..core.problems import Problem
+    from ..core.base.problems import Problem
+    from ..core.protocol.library import LibraryEntry
+    from ..core.session.engine import Session
+    from ..core.session.journal import JournalEntry
     from .context import AppContext
 
 PROJECTOR_THEME = Theme(
@@ -54,7 +54,8 @@ THEME_COMMANDS = {
         "Black and white with strong colours, for a washed-out projector",
     ),
 }
-"""The themes the palette offers, by their name in the settings (``core.config.THEMES``)."""
+"""The themes the palette offers, by their name in the settings
+(``core.settings.config.THEMES``)."""
 
 
 class StartupError(Exception):
@@ -88,7 +89,7 @@ class ProtocolRunnerApp(App[None]):
         thread after the first frame (the command line). ``start_with`` opens setup for a
         protocol (an entry, or an id or path to resolve in the library); ``preview`` shows one
         protocol file instead of home, and reloads it when it changes. ``theme`` (a name
-        of ``core.config.THEMES``) is the first frame's, until the settings are read."""
+        of ``core.settings.config.THEMES``) is the first frame's, until the settings are read."""
         from .served import PALETTE_KEY, is_served
 
         self.served = is_served()
@@ -211,7 +212,7 @@ class ProtocolRunnerApp(App[None]):
             return
         start = self.start_with
         if isinstance(start, str):
-            from ..core.library import ProtocolNotFound
+            from ..core.protocol.library import ProtocolNotFound
 
             try:
                 start = context.library.resolve(start)
@@ -252,7 +253,7 @@ class ProtocolRunnerApp(App[None]):
     def _warm_up(self) -> None:
         """Once home is shown, import what setting up a session needs (the models, pydantic)
         and read the community whole, so that the first Enter waits for neither."""
-        from ..core import engine  # noqa: F401
+        from ..core.session import engine  # noqa: F401
 
         self.context.community  # noqa: B018
 
@@ -290,7 +291,7 @@ class ProtocolRunnerApp(App[None]):
         self.switch_screen(RunScreen(session, protocol_sha256))
 
     def resume_session(self, entry: JournalEntry) -> None:
-        from ..core.engine import State
+        from ..core.session.engine import State
         from .screens.run import RunScreen
         from .screens.summary import SummaryScreen
 
@@ -411,7 +412,7 @@ class ProtocolRunnerApp(App[None]):
 
     def pick_theme(self, name: str) -> None:
         """Use the theme ``name`` from now on (the palette's choice), and remember it."""
-        from ..core.config import Remembered, remember_theme
+        from ..core.settings.config import Remembered, remember_theme
 
         self.main_theme = name
         self.theme = THEMES[name]
@@ -511,7 +512,7 @@ class ProtocolRunnerApp(App[None]):
         self.run_worker(self._sync, thread=True, exclusive=True, group="sync", name="sync")
 
     def _sync(self) -> None:
-        from ..core import sync
+        from ..core.record import sync
 
         def tell(step: str) -> None:
             self.call_from_thread(self.notify, visible(step.capitalize() + "…"), timeout=3)
@@ -527,7 +528,7 @@ class ProtocolRunnerApp(App[None]):
         self.call_from_thread(self._synced, result)
 
     def _synced(self, result) -> None:
-        from ..core.problems import FileProblems
+        from ..core.base.problems import FileProblems
 
         context = self.context
         try:

@@ -1,7 +1,7 @@
 """Everything the app works with, gathered once at start-up and handed to the screens.
 
 Gathering it needs no pydantic while nothing changed: the community's name and the protocol
-list come from the summary cache (``core.summaries``). The full community and the protocol
+list come from the summary cache (``core.protocol.summaries``). The full community and the protocol
 library are built when first asked for.
 """
 
@@ -14,21 +14,21 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from ..core.clock import SYSTEM_CLOCK, Clock
-from ..core.config import Remembered, choose_theme, read_remembered
-from ..core.journal import Journal
-from ..core.library import default_sources, load_library
-from ..core.paths import APP_NAME
-from ..core.problems import FileProblems, Problem
-from ..core.readonly import ReadOnlyRecord, read_only_requested
-from ..core.record import CommunityInfo, Record
-from ..core.summaries import SummaryCache
+from ..core.base.paths import APP_NAME
+from ..core.base.problems import FileProblems, Problem
+from ..core.protocol.library import default_sources, load_library
+from ..core.protocol.summaries import SummaryCache
+from ..core.record.folder import CommunityInfo, Record
+from ..core.record.readonly import ReadOnlyRecord, read_only_requested
+from ..core.session.clock import SYSTEM_CLOCK, Clock
+from ..core.session.journal import Journal
+from ..core.settings.config import Remembered, choose_theme, read_remembered
 
 if TYPE_CHECKING:
-    from ..core.library import Library
-    from ..core.models import Community
-    from ..core.protocol import WarningRule
-    from ..core.settings import LoadedSettings
+    from ..core.protocol.library import Library
+    from ..core.protocol.model import WarningRule
+    from ..core.record.models import Community
+    from ..core.settings.model import LoadedSettings
 
 
 class AppContext:
@@ -115,7 +115,7 @@ class AppContext:
             return self.record.load_community()
         except FileProblems:
             pass
-        from ..core.models import Community
+        from ..core.record.models import Community
 
         # Broken since start-up (a merge, an editor): what this computer last read whole.
         last = None if self.community_broken else self.record.last_good_community()
@@ -126,8 +126,8 @@ class AppContext:
         """The facilitator's settings (the defaults, made when first asked for, if none were
         given)."""
         if self._settings is None:
-            from ..core.config import ConfigText, config_path
-            from ..core.settings import LoadedSettings, Settings
+            from ..core.settings.config import ConfigText, config_path
+            from ..core.settings.model import LoadedSettings, Settings
 
             self._settings = LoadedSettings(Settings(), ConfigText(config_path()))
         return self._settings

@@ -1,4 +1,4 @@
-"""Exports from the app's screens, in any format of ``core.formats``: written to the export
+"""Exports from the app's screens, in any format of ``core.export.formats``: written to the export
 folder, or, when the app is served to a web browser, sent to that browser as a download
 (``App.deliver_text`` / ``deliver_binary``), since the server's disk is not the reader's."""
 
@@ -10,11 +10,11 @@ from pathlib import Path
 
 from textual.app import App
 
-from ..core.atomic import write_atomic
-from ..core.export_pdf import PdfFailed, PdfUnavailable
-from ..core.formats import FORMATS, render_export
-from ..core.models import SessionRecord
-from ..core.text import visible
+from ..core.base.atomic import write_atomic
+from ..core.base.text import visible
+from ..core.export.formats import FORMATS, render_export
+from ..core.export.pdf import PdfFailed, PdfUnavailable
+from ..core.record.models import SessionRecord
 
 
 def export_sessions(

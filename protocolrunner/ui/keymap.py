@@ -28,11 +28,11 @@ from textual.keys import (
     key_to_character,
 )
 
-from ..core.problems import Problem
+from ..core.base.problems import Problem
 
 if TYPE_CHECKING:
     # The settings model needs pydantic; help (on the first frame's path) imports this module.
-    from ..core.settings import BindingInfo, LoadedSettings
+    from ..core.settings.model import BindingInfo, LoadedSettings
 
 OWN_PACKAGE = __name__.split(".")[0]
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
@@ -114,7 +114,7 @@ class Catalogue:
 
 def catalogue() -> Catalogue:
     """The bindings of every UI class of the app, and one line per binding id."""
-    from ..core.settings import BindingInfo
+    from ..core.settings.model import BindingInfo
 
     classes = {cls: merged_bindings(cls) for cls in _ui_classes()}
     app = next((c for c in classes if c.__name__ == "ProtocolRunnerApp"), None)

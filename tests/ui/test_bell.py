@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ui_flow import advance, settle, sync
 
-from protocolrunner.core.engine import Session
-from protocolrunner.core.roles import propose_fair
+from protocolrunner.core.session.engine import Session
+from protocolrunner.core.session.roles import propose_fair
 from protocolrunner.ui.screens.run import RunScreen
 
 PEOPLE = ["Ana Souza", "Ben Okafor", "Cleo Martin", "Dev Patel"]

@@ -21,7 +21,7 @@ and of a broken one. On each, two things are looked at.
    control character at all: these are plain text, Textual's own sequences are only added when
    a frame is written. This covers text the terminal size left off screen.
 
-Without ``core.text.visible`` in the screens (and the pictures of ``ui.widgets.editors`` in the
+Without ``core.base.text.visible`` in the screens (and the pictures of ``ui.widgets.editors`` in the
 editors), both checks fail on every screen.
 """
 

@@ -10,8 +10,8 @@ from textual.pilot import Pilot
 from textual.widgets import Footer
 from ui_flow import sync
 
-from protocolrunner.core.readonly import READ_ONLY_ENV, READ_ONLY_MESSAGE, ReadOnlyRecord
-from protocolrunner.core.record import RecordError
+from protocolrunner.core.record.folder import RecordError
+from protocolrunner.core.record.readonly import READ_ONLY_ENV, READ_ONLY_MESSAGE, ReadOnlyRecord
 from protocolrunner.ui.app import ProtocolRunnerApp
 from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.record_detail import RecordDetailScreen
@@ -90,7 +90,7 @@ async def test_served_exports_are_downloads_not_files(make_app, tmp_path: Path) 
 @sync
 async def test_summary_exports_html_and_pdf(make_app, tmp_path: Path) -> None:
     pytest.importorskip("typst")
-    from protocolrunner.core.engine import Session
+    from protocolrunner.core.session.engine import Session
 
     app = make_app()
     entry = app.context.library.resolve("consultancy")
@@ -116,7 +116,7 @@ async def test_served_app_shows_other_keys_for_those_the_browser_keeps(
     monkeypatch.setenv("TEXTUAL_DRIVER", WEB_DRIVER)
     app = make_app()
     assert app.served and app.COMMAND_PALETTE_BINDING == "ctrl+k"
-    from protocolrunner.core.engine import Session
+    from protocolrunner.core.session.engine import Session
 
     entry = app.context.library.resolve("consultancy")
     session = Session(

@@ -31,9 +31,9 @@ from ui_flow import (
     untick,
 )
 
-from protocolrunner.core.clock import FakeClock
-from protocolrunner.core.engine import State
-from protocolrunner.core.models import SESSION_FORMAT
+from protocolrunner.core.record.models import SESSION_FORMAT
+from protocolrunner.core.session.clock import FakeClock
+from protocolrunner.core.session.engine import State
 from protocolrunner.ui.screens.run import RunScreen
 from protocolrunner.ui.screens.summary import SummaryScreen
 from protocolrunner.ui.widgets.countdown import clock_text

@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Header, Input, OptionList, Static
 from ui_flow import quit_key_shown, settle, start_session, still, sync
 
-from protocolrunner.core.demo import write_demo
-from protocolrunner.core.library import default_sources, load_library
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.record.demo import write_demo
 from protocolrunner.ui.app import ProtocolRunnerApp
 from protocolrunner.ui.dialogs.help import HelpDialog
 from protocolrunner.ui.screens.home import HomeScreen

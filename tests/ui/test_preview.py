@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Static
 from ui_flow import sync
 
-from protocolrunner.core.scaffold import render, starter
+from protocolrunner.core.protocol.scaffold import render, starter
 from protocolrunner.ui.screens.preview import PreviewScreen
 from protocolrunner.ui.screens.run import RunScreen
 from protocolrunner.ui.screens.summary import SummaryScreen

@@ -15,10 +15,10 @@ from textual.widgets import Input, Select, Static
 from ui_flow import sync, type_search
 
 from protocolrunner.cli import main
-from protocolrunner.core import index as index_module
-from protocolrunner.core.export import session_markdown
-from protocolrunner.core.models import Community, SessionRecord
-from protocolrunner.core.record import Record, to_toml
+from protocolrunner.core.export.markdown import session_markdown
+from protocolrunner.core.record import index as index_module
+from protocolrunner.core.record.folder import Record, to_toml
+from protocolrunner.core.record.models import Community, SessionRecord
 from protocolrunner.ui.app import ProtocolRunnerApp, StartupError
 from protocolrunner.ui.screens import record_sessions
 from protocolrunner.ui.screens.home import HomeScreen

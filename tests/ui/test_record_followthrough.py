@@ -7,9 +7,9 @@ from datetime import date
 from textual.widgets import OptionList
 from ui_flow import pick_protocol, settle, sync
 
-from protocolrunner.core.followthrough import load_open_items
-from protocolrunner.core.models import RecordedAction
-from protocolrunner.core.record import session_toml
+from protocolrunner.core.record.folder import session_toml
+from protocolrunner.core.record.followthrough import load_open_items
+from protocolrunner.core.record.models import RecordedAction
 from protocolrunner.ui.widgets.followthrough import FollowThrough
 
 TODAY = date(2026, 10, 1)  # the frozen clock's day

@@ -7,8 +7,8 @@ import tomllib
 from textual.widgets import DataTable, Input, Static, TextArea
 from ui_flow import settle, sync
 
-from protocolrunner.core.members import member_histories
-from protocolrunner.core.models import Member
+from protocolrunner.core.record.members import member_histories
+from protocolrunner.core.record.models import Member
 from protocolrunner.ui.screens.record_community import CommunityScreen
 from protocolrunner.ui.screens.record_members import MembersScreen
 from protocolrunner.ui.screens.record_timing import TimingScreen

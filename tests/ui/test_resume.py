@@ -19,8 +19,8 @@ from ui_flow import (
     type_text,
 )
 
-from protocolrunner.core.clock import FakeClock
-from protocolrunner.core.engine import State
+from protocolrunner.core.session.clock import FakeClock
+from protocolrunner.core.session.engine import State
 from protocolrunner.ui.dialogs.confirm import ConfirmDialog
 from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.run import RunScreen

@@ -18,7 +18,7 @@ from ui_flow import (
     sync,
 )
 
-from protocolrunner.core.engine import State
+from protocolrunner.core.session.engine import State
 from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.run import RunScreen
 from protocolrunner.ui.widgets.countdown import clock_text

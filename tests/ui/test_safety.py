@@ -28,8 +28,8 @@ from ui_flow import (
     type_text,
 )
 
-from protocolrunner.core.engine import State
-from protocolrunner.core.models import Member
+from protocolrunner.core.record.models import Member
+from protocolrunner.core.session.engine import State
 from protocolrunner.ui.dialogs.confirm import ConfirmDialog
 from protocolrunner.ui.dialogs.help import HelpDialog
 from protocolrunner.ui.screens.run import RunScreen

@@ -12,11 +12,11 @@ from textual.pilot import Pilot
 from textual.widgets import Footer
 from ui_flow import settle, start_session, still, sync, type_text
 
-from protocolrunner.core.config import read_config, read_remembered
-from protocolrunner.core.demo import write_demo
-from protocolrunner.core.engine import State
-from protocolrunner.core.library import default_sources, load_library
-from protocolrunner.core.settings import load_settings
+from protocolrunner.core.protocol.library import default_sources, load_library
+from protocolrunner.core.record.demo import write_demo
+from protocolrunner.core.session.engine import State
+from protocolrunner.core.settings.config import read_config, read_remembered
+from protocolrunner.core.settings.model import load_settings
 from protocolrunner.ui.app import ProtocolRunnerApp
 from protocolrunner.ui.context import build_context
 from protocolrunner.ui.dialogs.blank import BlankScreen

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from ui_flow import settle, sync
 
-from protocolrunner.core import sync as record_sync
-from protocolrunner.core.models import RecordedProtocol, SessionRecord
-from protocolrunner.core.record import Record
+from protocolrunner.core.record import sync as record_sync
+from protocolrunner.core.record.folder import Record
+from protocolrunner.core.record.models import RecordedProtocol, SessionRecord
 from protocolrunner.ui.screens.record_sessions import RecordSessionsScreen
 
 pytestmark = [

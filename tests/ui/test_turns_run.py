@@ -19,7 +19,7 @@ from ui_flow import (
     type_text,
 )
 
-from protocolrunner.core.engine import State
+from protocolrunner.core.session.engine import State
 from protocolrunner.ui.screens.run import RunScreen
 
 ABSENT = ("Fatima Haddad", "Gus Lindqvist", "Hana Sato", "Ivo Petrov", "Jo Keller")

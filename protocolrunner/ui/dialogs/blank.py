@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...core.text import visible
+from ...core.base.text import visible
 
 BLANK_TOOLTIP = "Blank the screen and pause the countdown (again: back to the meeting)"
 

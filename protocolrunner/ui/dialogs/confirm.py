@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ...core.text import visible
+from ...core.base.text import visible
 
 
 class ConfirmDialog(ModalScreen[bool]):

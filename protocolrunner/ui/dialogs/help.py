@@ -22,7 +22,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...core.text import visible
+from ...core.base.text import visible
 from ..keymap import effective
 
 OWN_PACKAGE = __name__.split(".")[0]

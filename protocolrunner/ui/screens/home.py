@@ -11,10 +11,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...core.describe import format_minutes
-from ...core.journal import JournalEntry
-from ...core.library import LibraryEntry
-from ...core.text import visible
+from ...core.base.durations import format_minutes
+from ...core.base.text import visible
+from ...core.protocol.library import LibraryEntry
+from ...core.session.journal import JournalEntry
 from ..app import ProtocolRunnerApp
 from ..widgets.followthrough import FollowThrough
 from ..widgets.preview import ProtocolPreview

@@ -18,12 +18,12 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from ...core.describe import format_minutes
-from ...core.engine import Session
-from ...core.library import LibraryEntry, load_protocol_file
-from ...core.problems import FileProblems, Problem
-from ...core.roles import propose_fair
-from ...core.text import visible
+from ...core.base.durations import format_minutes
+from ...core.base.problems import FileProblems, Problem
+from ...core.base.text import visible
+from ...core.protocol.library import LibraryEntry, load_protocol_file
+from ...core.session.engine import Session
+from ...core.session.roles import propose_fair
 from ..app import ProtocolRunnerApp
 from ..widgets.preview import ProtocolPreview
 

@@ -14,12 +14,17 @@ from textual.content import Content
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from ...core.browse import describe_problem
-from ...core.community_edit import lines_text, parse_lines, save_community, validate_community
-from ...core.models import Community, Member
-from ...core.problems import FileProblems, Problem
-from ...core.record import COMMUNITY_FILE, RecordError
-from ...core.text import visible
+from ...core.base.problems import FileProblems, Problem
+from ...core.base.text import visible
+from ...core.record.browse import describe_problem
+from ...core.record.community_edit import (
+    lines_text,
+    parse_lines,
+    save_community,
+    validate_community,
+)
+from ...core.record.folder import COMMUNITY_FILE, RecordError
+from ...core.record.models import Community, Member
 from ..app import ProtocolRunnerApp
 from ..footer import SteadyFooterScreen
 from ..widgets.editors import SafeInput, SafeTextArea

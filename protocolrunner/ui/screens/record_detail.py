@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from ...core.export import session_markdown
-from ...core.models import SessionRecord
-from ...core.text import visible
+from ...core.base.text import visible
+from ...core.export.markdown import session_markdown
+from ...core.record.models import SessionRecord
 from ..app import ProtocolRunnerApp
 from ..exporting import export_sessions
 from ..widgets.session_view import SessionView

@@ -1,6 +1,6 @@
 """Members: each member's sessions, roles taken, last time presenting, and next in rotation.
 
-The numbers come from ``core.members.member_histories`` over the record's role history, with
+The numbers come from ``core.record.members.member_histories`` over the record's role history, with
 the same fair-rotation order setup uses to propose roles.
 """
 
@@ -16,11 +16,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...core.followthrough import is_small
-from ...core.members import PRESENTER, MemberHistory, load_history, member_histories
-from ...core.record import RecordError
-from ...core.roles import PastSession
-from ...core.text import visible
+from ...core.base.text import visible
+from ...core.record.folder import RecordError
+from ...core.record.followthrough import is_small
+from ...core.record.members import PRESENTER, MemberHistory, load_history, member_histories
+from ...core.session.roles import PastSession
 from ..app import ProtocolRunnerApp
 
 HEADING = "bold $accent"

@@ -1,9 +1,9 @@
 """The record browser: every session of the community record, newest first, with filters and
 full-text search as you type.
 
-The screen stays thin: the search index answers every question (``core.index``), and
-``core.browse.SessionPages`` fetches one page of rows at a time, the next only when the reader
-nears the end of what is loaded, so a record of ten thousand sessions scrolls and searches as
+The screen stays thin: the search index answers every question (``core.record.index``), and
+``core.record.browse.SessionPages`` fetches one page of rows at a time, the next only when the
+reader nears the end of what is loaded, so a record of ten thousand sessions scrolls and searches as
 quickly as one of ten. The index is brought up to date in a thread when the screen opens.
 """
 
@@ -24,7 +24,9 @@ from textual.validation import Function
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from ...core.browse import (
+from ...core.base.problems import FileProblems, Problem
+from ...core.base.text import visible
+from ...core.record.browse import (
     MAX_TERMS,
     PAGE_SIZE,
     SessionFilter,
@@ -33,7 +35,7 @@ from ...core.browse import (
     parse_day,
     session_snippet,
 )
-from ...core.index import (
+from ...core.record.index import (
     LONG_REFRESH,
     Facets,
     IndexBusy,
@@ -42,8 +44,6 @@ from ...core.index import (
     SessionRow,
     default_index_path,
 )
-from ...core.problems import FileProblems, Problem
-from ...core.text import visible
 from ..app import ProtocolRunnerApp
 from ..widgets.editors import SafeInput
 from ..widgets.session_table import SessionTable

@@ -10,11 +10,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Select, Static
 
-from ...core.describe import format_duration
-from ...core.followthrough import is_small
-from ...core.record import RecordError
-from ...core.stats import StepTiming, load_step_timings
-from ...core.text import visible
+from ...core.base.durations import format_duration
+from ...core.base.text import visible
+from ...core.record.folder import RecordError
+from ...core.record.followthrough import is_small
+from ...core.record.stats import StepTiming, load_step_timings
 from ..app import ProtocolRunnerApp
 
 TITLE_WIDTH = 24

@@ -23,11 +23,12 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static
 
-from ...core.describe import format_duration, voice_lines
-from ...core.engine import Session, SessionError, State
-from ...core.outcome import Outcome, outcome_label
-from ...core.protocol import CaptureField
-from ...core.text import visible
+from ...core.base.durations import format_duration
+from ...core.base.text import visible
+from ...core.protocol.model import CaptureField
+from ...core.session.engine import Session, SessionError, State
+from ...core.session.outcome import Outcome, outcome_label
+from ...core.session.wording import voice_lines
 from ..app import ProtocolRunnerApp
 from ..dialogs.blank import BLANK_TOOLTIP, BlankScreen
 from ..footer import SteadyFooterScreen

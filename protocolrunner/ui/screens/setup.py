@@ -22,15 +22,17 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
-from ...core.community_edit import add_members
-from ...core.describe import format_duration, total_minutes
-from ...core.engine import Session, natural_plan
-from ...core.fit import FitError, fit_to_time
-from ...core.library import LibraryEntry
-from ...core.members import load_history
-from ...core.problems import FileProblems
-from ...core.record import RecordError
-from ...core.roles import (
+from ...core.base.durations import format_duration
+from ...core.base.problems import FileProblems
+from ...core.base.text import visible
+from ...core.protocol.describe import total_minutes
+from ...core.protocol.library import LibraryEntry
+from ...core.record.community_edit import add_members
+from ...core.record.folder import RecordError
+from ...core.record.members import load_history
+from ...core.session.engine import Session, natural_plan
+from ...core.session.fit import FitError, fit_to_time
+from ...core.session.roles import (
     PastSession,
     Proposal,
     check_assignment,
@@ -39,7 +41,6 @@ from ...core.roles import (
     propose_fair,
     propose_random,
 )
-from ...core.text import visible
 from ..app import ProtocolRunnerApp
 from ..dialogs.confirm import ConfirmDialog
 from ..footer import SteadyFooterScreen

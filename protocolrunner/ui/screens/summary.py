@@ -13,12 +13,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Static, TextArea
 
-from ...core.atomic import write_atomic
-from ...core.describe import format_duration
-from ...core.engine import Session
-from ...core.outcome import outcome_label
-from ...core.record import RecordError, session_file_name, session_record, session_toml
-from ...core.text import visible
+from ...core.base.atomic import write_atomic
+from ...core.base.durations import format_duration
+from ...core.base.text import visible
+from ...core.record.folder import RecordError, session_file_name, session_record, session_toml
+from ...core.session.engine import Session
+from ...core.session.outcome import outcome_label
 from ..app import ProtocolRunnerApp
 from ..exporting import export_sessions
 from ..footer import SteadyFooterScreen

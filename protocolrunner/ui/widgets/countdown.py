@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Digits, Label
 
-from ...core.engine import State
+from ...core.session.engine import State
 from .bigclock import BigClock
 
 STATE_WORDS = {

@@ -1,6 +1,6 @@
 """Input and TextArea that never send a control character from their text to the terminal.
 
-Display-only widgets show text from files and people through ``core.text.visible``, which turns
+Display-only widgets show text from files and people through ``core.base.text.visible``, which turns
 every control character into an escape such as ``\\x1b``. An editor cannot: the escape is four
 characters where the text has one, while the cursor, the selection and every edit count the
 characters of the text itself, which must be saved exactly as it was read. Textual (8.2.8)

@@ -19,7 +19,10 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...core.followthrough import (
+from ...core.base.problems import FileProblems, Problem
+from ...core.base.text import visible
+from ...core.record.folder import RecordError
+from ...core.record.followthrough import (
     OpenItem,
     State,
     carried_note,
@@ -28,10 +31,7 @@ from ...core.followthrough import (
     mark,
     source_label,
 )
-from ...core.index import name_key
-from ...core.problems import FileProblems, Problem
-from ...core.record import RecordError
-from ...core.text import visible
+from ...core.record.index import name_key
 from ..app import ProtocolRunnerApp
 
 KEYS_HINT = "space done · f carry forward · x drop"

@@ -8,8 +8,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Label, TextArea
 
-from ...core.protocol import CaptureField
-from ...core.text import visible
+from ...core.base.text import visible
+from ...core.protocol.model import CaptureField
 from .editors import SafeTextArea
 
 

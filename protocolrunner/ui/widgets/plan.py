@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from ...core.describe import format_duration
-from ...core.engine import Session
-from ...core.text import visible
+from ...core.base.durations import format_duration
+from ...core.base.text import visible
+from ...core.session.engine import Session
 
 
 def plan_content(session: Session, width: int = 34) -> Content:

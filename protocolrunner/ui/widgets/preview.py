@@ -6,8 +6,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ...core.library import LibraryEntry
-from ...core.text import visible
+from ...core.base.text import visible
+from ...core.protocol.library import LibraryEntry
 
 HEADING = "bold $accent"
 
@@ -19,7 +19,7 @@ def _paragraph(text: str) -> str:
 def protocol_content(entry: LibraryEntry) -> Content:
     """The protocol as Content, from its outline (no model needed). Prose from the file is
     literal text, never markup, and a control character in it is shown as an escape
-    (``core.text.visible``)."""
+    (``core.base.text.visible``)."""
     p = entry.outline
     parts: list[str | Content | tuple[str, str]] = [
         (visible(p.title), "bold"),

@@ -7,8 +7,8 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Label, Select
 
-from ...core.protocol import Role
-from ...core.text import visible
+from ...core.base.text import visible
+from ...core.protocol.model import Role
 
 MAX_PLACES = 4
 """Pickers shown for a role with no upper limit or a high one; more would not fit 80 columns."""

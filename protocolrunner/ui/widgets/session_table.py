@@ -14,11 +14,11 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from ...core.browse import match_spans
-from ...core.describe import format_duration
-from ...core.index import SessionRow
-from ...core.outcome import outcome_label
-from ...core.text import visible
+from ...core.base.durations import format_duration
+from ...core.base.text import visible
+from ...core.record.browse import match_spans
+from ...core.record.index import SessionRow
+from ...core.session.outcome import outcome_label
 
 MATCH_STYLE = "bold reverse"
 

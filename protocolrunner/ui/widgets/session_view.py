@@ -2,7 +2,7 @@
 
 Every piece of recorded text becomes ``Content(visible(text))`` (never markup, and a control
 character shows as an escape such as ``\\x1b``); matches are styled by the character spans
-``core.browse.match_spans`` finds in that text, so ``[bold]`` in a note shows as typed.
+``core.record.browse.match_spans`` finds in that text, so ``[bold]`` in a note shows as typed.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ...core.browse import match_spans
-from ...core.describe import format_duration, given_phrase, timing_phrase
-from ...core.outcome import outcome_label
-from ...core.text import visible
+from ...core.base.durations import format_duration, given_phrase
+from ...core.base.text import visible
+from ...core.record.browse import match_spans
+from ...core.session.outcome import outcome_label
+from ...core.session.wording import timing_phrase
 
 if TYPE_CHECKING:
-    from ...core.models import SessionRecord
+    from ...core.record.models import SessionRecord
 
 MATCH_STYLE = "bold $text on $warning-muted"
 LABEL_STYLE = "bold"
@@ -69,7 +70,7 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
     )
     # Imported here: the engine brings pydantic, which the browser's first frame must not wait
     # for (a session to show means the models are loaded already).
-    from ...core.engine import record_lead, record_timing
+    from ...core.session.engine import record_lead, record_timing
 
     timing = record_timing(record)
     lines.append(
