@@ -112,6 +112,23 @@ def test_two_schools_edit_at_once_and_end_with_the_same_record(schools) -> None:
     assert (b.root / "protocols").is_dir()
 
 
+@pytest.mark.parametrize("module", ["protocolrunner.core.merge_driver", None])
+def test_a_hand_run_git_pull_merges_with_the_configured_driver(schools, module) -> None:
+    """A member may run ``git pull`` themselves. A clone configured before the core was grouped
+    names the driver's old module, which must still merge, as the current one does."""
+    _, a, b = schools
+    if module:
+        command = sync.driver_command().replace("protocolrunner.core.record.merge_driver", module)
+        git(b.root, "config", f"merge.{sync.DRIVER}.driver", command)
+    add_member(a, "Zoe Adams")
+    sync.sync(a)
+    add_member(b, "Yuri Berg")
+    git(b.root, "commit", "--quiet", "-am", "Yuri joins")
+    git(b.root, "pull", "--quiet", "--no-rebase", "--no-edit", "origin", sync.BRANCH)
+    assert not any(m in b.community_path.read_text() for m in MARKERS)
+    assert set(b.load_community().member_names) == {"Ann", "Ben", "Zoe Adams", "Yuri Berg"}
+
+
 def test_the_same_field_edited_on_both_sides_keeps_both_texts_and_says_so(schools) -> None:
     _, a, b = schools
     a.update_community(lambda c: c.model_copy(update={"purpose": "Better questions."}))
