@@ -26,7 +26,7 @@ from support import BUNDLED_DIR, run_cli
 from protocolrunner.cli import build_parser
 from protocolrunner.core.protocol.library import default_sources, load_library
 from protocolrunner.core.record.demo import MEMBERS, write_demo
-from protocolrunner.core.record.folder import Record
+from protocolrunner.core.record.folder import Record, session_toml
 from protocolrunner.core.record.models import Member, RecordedAction
 from protocolrunner.core.session.clock import FakeClock
 from protocolrunner.core.settings.config import CONFIG_ENV
@@ -139,7 +139,9 @@ def seed_record(root: Path, sessions: int = 6) -> Record:
         )
     )
     for path in sorted(record.sessions_dir.rglob("*.toml")):
-        record.update_session(path, _taint_session)
+        # As a colleague's hand-edited file would arrive: the app never rewrites a session.
+        tainted = _taint_session(record.load_session(path, followthrough=False))
+        path.write_text(session_toml(tainted), "utf-8")
     data = _taint_protocol(tomllib.loads((BUNDLED_DIR / "consultancy.toml").read_text("utf-8")))
     data["id"] = PROTOCOL_ID
     (record.protocols_dir / f"{PROTOCOL_ID}.toml").write_text(tomli_w.dumps(data), "utf-8")

@@ -594,19 +594,6 @@ class Record:
             ) from None
         return path
 
-    def update_session(
-        self, path: Path, change: Callable[[SessionRecord], SessionRecord]
-    ) -> SessionRecord:
-        """Change a saved session (e.g. mark an action item done), re-read under the lock."""
-        from .models import SessionRecord
-
-        self._inside(path)
-        with file_lock(self.root / LOCK_FILE):
-            updated = change(self.load_session(path))
-            updated = SessionRecord.model_validate(updated.model_dump())
-            write_atomic(path, session_toml(updated))
-            return updated
-
     def history(self) -> list[PastSession]:
         """Who held which role when, for fair rotation."""
         from ..session.roles import PastSession

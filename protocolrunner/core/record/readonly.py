@@ -32,4 +32,3 @@ class ReadOnlyRecord(Record):
     save_session = _refuse
     save_event = _refuse
     update_community = _refuse
-    update_session = _refuse
