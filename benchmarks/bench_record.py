@@ -43,7 +43,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sized
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -207,30 +209,24 @@ def bench_one_new_file(record, library, index) -> list[Row]:
 
 
 def bench_queries(index) -> list[Row]:
-    queries: list[tuple[str, dict]] = [
-        ('query("wait time")', {"text": "wait time"}),
-        ('query("rubric")', {"text": "rubric"}),
-        (f'query(member="{MEMBER}")', {"member": MEMBER}),
-        (f'query("wait time", member="{MEMBER[:3]}..")', {"text": "wait time", "member": MEMBER}),
-        ('query("wait time", limit=50)', {"text": "wait time", "limit": 50}),
-        (f'count("wait time", member="{MEMBER[:3]}..")', None),
+    from protocolrunner.core.record.index import SessionFilter
+
+    wait_time = SessionFilter(text="wait time")
+    both = SessionFilter(text="wait time", member=MEMBER)
+    actions: list[tuple[str, Callable[[], int | Sized]]] = [
+        ('query("wait time")', partial(index.query, wait_time)),
+        ('query("rubric")', partial(index.query, SessionFilter(text="rubric"))),
+        (f'query(member="{MEMBER}")', partial(index.query, SessionFilter(member=MEMBER))),
+        (f'query("wait time", member="{MEMBER[:3]}..")', partial(index.query, both)),
+        ('query("wait time", limit=50)', partial(index.query, wait_time, limit=50)),
+        (f'count("wait time", member="{MEMBER[:3]}..")', partial(index.count, both)),
     ]
     rows: list[Row] = []
-    for label, kwargs in queries:
-        if kwargs is None:
-
-            def action() -> int:
-                return index.count("wait time", member=MEMBER)
-
-            found = action()
-        else:
-
-            def action(kwargs: dict = kwargs) -> list:
-                return index.query(**kwargs)
-
-            found = len(action())
+    for label, action in actions:
+        found = action()
+        hits = found if isinstance(found, int) else len(found)
         seconds = median_seconds(action, QUERY_RUNS, warm_up=1)
-        note = f"{found} hits; median of {QUERY_RUNS}"
+        note = f"{hits} hits; median of {QUERY_RUNS}"
         rows.append((f"(c) {label}", seconds, QUERY_TARGET, note))
     return rows
 
@@ -431,7 +427,7 @@ def bench_first_build(record, work: Path, builds: int) -> tuple[list[Figure], li
 def bench_rare_word(db_path: Path, record) -> list[Figure]:
     import sqlite3
 
-    from protocolrunner.core.record.index import SessionIndex, fts_query
+    from protocolrunner.core.record.index import SessionFilter, SessionIndex, fts_query
 
     word, hits = word_mentioned_by(db_path, 0.01)
     floor = sqlite3.connect(db_path)
@@ -443,7 +439,8 @@ def bench_rare_word(db_path: Path, record) -> list[Figure]:
     floor.close()
     with SessionIndex(record, db_path=db_path) as index:
         index.refresh()
-        seconds = median_seconds(lambda: index.count(word), QUERY_RUNS, warm_up=1)
+        wanted = SessionFilter(text=word)
+        seconds = median_seconds(lambda: index.count(wanted), QUERY_RUNS, warm_up=1)
     count = len(record.session_files())
     return [
         (

@@ -338,14 +338,18 @@ def _index(args: argparse.Namespace):
     return record, index
 
 
-def _filters(args: argparse.Namespace) -> dict:
-    return {
-        "protocol": args.protocol,
-        "member": args.member,
-        "role": args.role,
-        "since": args.since,
-        "until": args.until,
-    }
+def _session_filter(args: argparse.Namespace, text: str = ""):
+    """The sessions the filter options (``--protocol``, ``--member``...) and ``text`` select."""
+    from .core.record.index import SessionFilter
+
+    return SessionFilter(
+        text=text,
+        protocol=args.protocol,
+        member=args.member,
+        role=args.role,
+        since=args.since,
+        until=args.until,
+    )
 
 
 def _row_json(row) -> dict:
@@ -415,26 +419,25 @@ def cmd_record_init(args: argparse.Namespace) -> int:
 def cmd_record_list(args: argparse.Namespace) -> int:
     _, index = _index(args)
     with index:
-        _print_rows(index.query(**_filters(args), limit=args.limit), args.json)
+        _print_rows(index.query(_session_filter(args), limit=args.limit), args.json)
     return 0
 
 
 def cmd_record_search(args: argparse.Namespace) -> int:
-    from .core.record.browse import MAX_TERMS, search_text, search_words
+    from .core.record.browse import MAX_TERMS
+    from .core.record.index import search_words
 
-    words = search_words(" ".join(args.query))
-    if not words:
+    wanted = _session_filter(args, " ".join(args.query))
+    if not wanted.words:
         raise CliError("give a word to search for", status=2)
-    if len(words) > MAX_TERMS:
+    if wanted.too_many_words:
+        count = len(search_words(wanted.text))
         raise CliError(
-            f"a search takes at most {MAX_TERMS} words (this one has {len(words):,})", status=2
+            f"a search takes at most {MAX_TERMS} words (this one has {count:,})", status=2
         )
     _, index = _index(args)
     with index:
-        # Each word once: a word typed again would be searched again, and SQLite's work on the
-        # snippets grows quickly with the words (1,000 of one word took 20 s on 200 sessions).
-        rows = index.query(search_text(words), **_filters(args), limit=args.limit)
-        _print_rows(rows, args.json)
+        _print_rows(index.query(wanted, limit=args.limit), args.json)
     return 0
 
 
@@ -492,7 +495,7 @@ def cmd_record_export(args: argparse.Namespace) -> int:
         if args.sessions:
             paths = _resolve_sessions(record, index, args.sessions)
         else:
-            paths = [row.path for row in index.query(**_filters(args))]
+            paths = [row.path for row in index.query(_session_filter(args))]
     if not paths:
         raise CliError("no sessions to export")
     binary = FORMATS[args.format].binary

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from protocolrunner.core.base.problems import Problem
 from protocolrunner.core.protocol.library import default_sources, load_library
 from protocolrunner.core.record.browse import (
-    SessionFilter,
     SessionPages,
     describe_problem,
     fold,
@@ -26,7 +25,7 @@ from protocolrunner.core.record.browse import (
 )
 from protocolrunner.core.record.demo import write_demo
 from protocolrunner.core.record.folder import Record
-from protocolrunner.core.record.index import SessionIndex
+from protocolrunner.core.record.index import SessionFilter, SessionIndex
 
 END = datetime(2026, 9, 22, 15, 30, tzinfo=timezone(timedelta(hours=1)))
 
@@ -54,21 +53,16 @@ def index(demo: Record, tmp_path: Path):
 def test_empty_filter_asks_for_everything() -> None:
     empty = SessionFilter()
     assert empty.is_empty
-    assert all(value is None for value in empty.query_args().values())
+    assert empty.search == "" and empty.words == []
     assert SessionFilter(text="   ").is_empty
 
 
 def test_filter_passes_what_was_chosen() -> None:
     chosen = SessionFilter(text=" wait ", protocol="tuning", member="Ana Souza", role="presenter")
     assert not chosen.is_empty
-    assert chosen.query_args() == {
-        "text": "wait",
-        "protocol": "tuning",
-        "member": "Ana Souza",
-        "role": "presenter",
-        "since": None,
-        "until": None,
-    }
+    assert chosen.search == "wait"
+    assert SessionFilter(text="wait time wait").search == "wait time wait"
+    assert SessionFilter(text="a b a b c").search == "a b c"
 
 
 def test_parse_day() -> None:
@@ -101,7 +95,7 @@ def test_pages_load_a_page_at_a_time(index: SessionIndex) -> None:
 def test_pages_follow_the_filter(index: SessionIndex) -> None:
     pages = SessionPages(index, SessionFilter(protocol="tuning"), page_size=5)
     pages.fetch_more()
-    assert pages.count() == index.count(protocol="tuning")
+    assert pages.count() == index.count(SessionFilter(protocol="tuning"))
     assert all(row.protocol_id == "tuning" for row in pages.rows)
 
 
@@ -111,7 +105,7 @@ def test_pages_search_without_snippets(index: SessionIndex) -> None:
     # A short page is the last one: the total is known without counting.
     assert pages.complete and 0 < pages.total == len(rows) < 24
     assert all(row.snippet == "" for row in rows)
-    assert pages.total == index.count("rubric")
+    assert pages.total == index.count(SessionFilter("rubric"))
 
 
 def test_pages_a_full_last_page_needs_one_more_ask(index: SessionIndex) -> None:
@@ -131,8 +125,8 @@ def test_pages_stop_when_the_index_shrinks(index: SessionIndex) -> None:
 
 
 def test_query_without_snippets_is_the_same_list(index: SessionIndex) -> None:
-    with_snippets = index.query("wait", limit=5)
-    without = index.query("wait", limit=5, snippets=False)
+    with_snippets = index.query(SessionFilter("wait"), limit=5)
+    without = index.query(SessionFilter("wait"), limit=5, snippets=False)
     assert [r.path for r in with_snippets] == [r.path for r in without]
     assert all(r.snippet for r in with_snippets)
     assert all(r.snippet == "" for r in without)

@@ -16,8 +16,9 @@ from protocolrunner.cli import (
     build_parser,
 )
 from protocolrunner.core.protocol.library import default_sources, load_library
-from protocolrunner.core.record.browse import MAX_TERMS, SessionFilter, search_text
+from protocolrunner.core.record.browse import MAX_TERMS
 from protocolrunner.core.record.demo import write_demo
+from protocolrunner.core.record.index import SessionFilter, search_text
 
 HUGE = "99999999999999999999"
 
@@ -218,10 +219,10 @@ def test_the_browser_searches_the_first_64_words() -> None:
     many = SessionFilter(text="a " * 20000)
     assert many.too_many_words
     assert many.words == ["a"] * MAX_TERMS
-    assert many.query_args()["text"] == "a a"
+    assert many.search == "a a"
     exact = SessionFilter(text=" ".join(f"w{i}" for i in range(MAX_TERMS)))
     assert not exact.too_many_words
-    assert exact.query_args()["text"] == exact.text
+    assert exact.search == exact.text
 
 
 # -- validate ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import threading
@@ -19,6 +20,7 @@ from protocolrunner.core.record.index import (
     MARK_START,
     IndexBusy,
     RefreshStats,
+    SessionFilter,
     SessionIndex,
     SessionRow,
     default_index_path,
@@ -172,11 +174,12 @@ def test_all_sessions_newest_first(index: SessionIndex) -> None:
 
 
 def test_row_fields(index: SessionIndex, record: Record) -> None:
-    (row,) = index.query(ref="a1000001")
+    (row,) = index.query(SessionFilter(ref="a1000001"))
+    started = datetime(2026, 9, 1, 16, 0, tzinfo=CET)
     assert row == SessionRow(
-        path=path_of(record, "a1000001"),
+        path_text=str(path_of(record, "a1000001")),
         id="a1000001",
-        started=datetime(2026, 9, 1, 16, 0, tzinfo=CET),
+        started_text=started.isoformat(),
         protocol_id="consultancy",
         protocol_title="Consultancy",
         presenters="Ann",
@@ -187,61 +190,139 @@ def test_row_fields(index: SessionIndex, record: Record) -> None:
         attendees=4,
         snippet="",
     )
-    assert row.started.utcoffset() == timedelta(hours=1)
+    assert row.path == path_of(record, "a1000001")
+    assert row.started == started and row.started.utcoffset() == timedelta(hours=1)
+    assert row.day == "2026-09-01"
 
 
 def test_query_by_protocol(index: SessionIndex) -> None:
-    assert ids(index.query(protocol="consultancy")) == ["c5000005", "b4000004", "a1000001"]
-    assert ids(index.query(protocol="tuning")) == ["a2000002"]
-    assert index.query(protocol="nope") == []
-    assert index.count(protocol="consultancy") == 3
+    assert ids(index.query(SessionFilter(protocol="consultancy"))) == [
+        "c5000005",
+        "b4000004",
+        "a1000001",
+    ]
+    assert ids(index.query(SessionFilter(protocol="tuning"))) == ["a2000002"]
+    assert index.query(SessionFilter(protocol="nope")) == []
+    assert index.count(SessionFilter(protocol="consultancy")) == 3
 
 
 @pytest.mark.parametrize("name", ["Dev", "dev", "DEV", "dEv"])
 def test_query_by_member_is_case_insensitive(index: SessionIndex, name: str) -> None:
-    assert ids(index.query(member=name)) == ["c5000005"]
+    assert ids(index.query(SessionFilter(member=name))) == ["c5000005"]
 
 
 def test_query_by_member(index: SessionIndex) -> None:
-    assert ids(index.query(member="ann")) == [
+    assert ids(index.query(SessionFilter(member="ann"))) == [
         "c5000005",
         "b4000004",
         "b3000003",
         "a2000002",
         "a1000001",
     ]
-    assert index.query(member="An") == []  # whole names, not prefixes
-    assert ids(index.query(member="Élodie")) == ["b4000004"]
+    assert index.query(SessionFilter(member="An")) == []  # whole names, not prefixes
+    assert ids(index.query(SessionFilter(member="Élodie"))) == ["b4000004"]
 
 
 def test_query_by_member_is_case_insensitive_beyond_ascii(index: SessionIndex) -> None:
-    assert ids(index.query(member="élodie")) == ["b4000004"]
+    assert ids(index.query(SessionFilter(member="élodie"))) == ["b4000004"]
 
 
 def test_query_by_role(index: SessionIndex) -> None:
-    assert ids(index.query(role="presenter", member="ann")) == ["c5000005", "a1000001"]
-    assert ids(index.query(role="facilitator", member="Ann")) == ["b4000004", "b3000003"]
-    assert ids(index.query(role="participants")) == ["b3000003", "a2000002"]
-    assert index.query(role="presenter", member="Gus") == []
-    assert index.count(role="presenter", member="ANN") == 2
+    assert ids(index.query(SessionFilter(role="presenter", member="ann"))) == [
+        "c5000005",
+        "a1000001",
+    ]
+    assert ids(index.query(SessionFilter(role="facilitator", member="Ann"))) == [
+        "b4000004",
+        "b3000003",
+    ]
+    assert ids(index.query(SessionFilter(role="participants"))) == ["b3000003", "a2000002"]
+    assert index.query(SessionFilter(role="presenter", member="Gus")) == []
+    assert index.count(SessionFilter(role="presenter", member="ANN")) == 2
 
 
 def test_query_by_dates(index: SessionIndex) -> None:
-    assert ids(index.query(since=date(2026, 10, 1))) == ["c5000005", "b4000004", "b3000003"]
-    assert ids(index.query(until=date(2026, 9, 15))) == ["a2000002", "a1000001"]
-    assert ids(index.query(since=date(2026, 10, 1), until=date(2026, 10, 1))) == ["b3000003"]
-    assert ids(index.query(since=date(2026, 9, 2), until=date(2026, 10, 2))) == [
+    assert ids(index.query(SessionFilter(since=date(2026, 10, 1)))) == [
+        "c5000005",
+        "b4000004",
+        "b3000003",
+    ]
+    assert ids(index.query(SessionFilter(until=date(2026, 9, 15)))) == ["a2000002", "a1000001"]
+    assert ids(index.query(SessionFilter(since=date(2026, 10, 1), until=date(2026, 10, 1)))) == [
+        "b3000003"
+    ]
+    assert ids(index.query(SessionFilter(since=date(2026, 9, 2), until=date(2026, 10, 2)))) == [
         "b3000003",
         "a2000002",
     ]
-    assert index.query(since=date(2027, 1, 1)) == []
-    assert index.count(since=date(2026, 10, 2), protocol="consultancy") == 2
+    assert index.query(SessionFilter(since=date(2027, 1, 1))) == []
+    assert index.count(SessionFilter(since=date(2026, 10, 2), protocol="consultancy")) == 2
 
 
 def test_limit_and_offset(index: SessionIndex) -> None:
     assert ids(index.query(limit=2)) == ["c5000005", "b4000004"]
     assert ids(index.query(limit=2, offset=2)) == ["b3000003", "a2000002"]
     assert ids(index.query(limit=2, offset=4)) == ["a1000001"]
+
+
+NARROWING = {
+    "text": "pomodoro",
+    "protocol": "tuning",
+    "member": "Dev",
+    "role": "participants",
+    "since": date(2026, 10, 1),
+    "until": date(2026, 9, 15),
+    "ref": "b",
+}
+"""A value of each filter field that selects some of the five sessions, not all nor none."""
+
+
+@pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(SessionFilter)])
+def test_every_filter_field_narrows_query_and_count_alike(index: SessionIndex, name: str) -> None:
+    wanted = SessionFilter(**{name: NARROWING[name]})
+    found = ids(index.query(wanted))
+    assert 0 < len(found) < index.count()
+    assert index.count(wanted) == len(found)
+    assert not wanted.is_empty
+
+
+FILTERS = st.builds(
+    SessionFilter,
+    text=st.sampled_from(["", "  ", "pomodoro", "essay", "Bea", "wait time", "the", "e", "Élodie"]),
+    protocol=st.sampled_from([None, "", *TITLES, "nope"]),
+    member=st.sampled_from([None, "", "Ann", "bea", "Dev", "élodie", "Zed"]),
+    role=st.sampled_from([None, "", "presenter", "facilitator", "participants", "consultants"]),
+    since=st.none() | st.dates(date(2026, 8, 30), date(2026, 10, 25)),
+    until=st.none() | st.dates(date(2026, 8, 30), date(2026, 10, 25)),
+    ref=st.sampled_from(["", "a", "b4", "2026-10", "c5000005", "x"]),
+)
+# Member and role are one condition: someone of that name held that role.
+PARTS = [("text",), ("protocol",), ("member", "role"), ("since",), ("until",), ("ref",)]
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(FILTERS, st.integers(0, 6), st.integers(1, 6))
+def test_a_filter_selects_alike_in_query_count_and_pages(
+    index: SessionIndex, wanted: SessionFilter, offset: int, limit: int
+) -> None:
+    rows = index.query(wanted, limit=10_000)
+    found = ids(rows)
+    assert index.count(wanted) == len(found)
+    assert ids(index.query(wanted, limit=limit, offset=offset)) == found[offset : offset + limit]
+    assert [row._replace(snippet="") for row in rows] == index.query(wanted, snippets=False)
+    # Newest first, as every session is listed; and each part of the filter narrows alone.
+    every = ids(index.query())
+    assert found == [i for i in every if i in found]
+    assert sorted(sum(PARTS, ())) == sorted(f.name for f in dataclasses.fields(SessionFilter))
+    alone = [
+        set(ids(index.query(SessionFilter(**{name: getattr(wanted, name) for name in part}))))
+        for part in PARTS
+    ]
+    assert set(found) == set(every).intersection(*alone)
+    if wanted.is_empty:
+        assert found == every
 
 
 # -- full text -------------------------------------------------------------------------------
@@ -266,44 +347,46 @@ def test_limit_and_offset(index: SessionIndex) -> None:
     ],
 )
 def test_full_text(index: SessionIndex, text: str, expected: list[str]) -> None:
-    assert ids(index.query(text)) == expected
-    assert index.count(text) == len(expected)
+    assert ids(index.query(SessionFilter(text))) == expected
+    assert index.count(SessionFilter(text)) == len(expected)
 
 
 def test_prefix_match_of_the_last_word_only(index: SessionIndex) -> None:
-    assert ids(index.query("pomo")) == ["a1000001"]
-    assert ids(index.query("the pomod")) == ["a1000001"]
-    assert index.query("pomo technique") == []  # only the last word is a prefix
-    assert ids(index.query("pomodoro tech")) == ["a1000001"]
-    assert ids(index.query("persua")) == ["a2000002"]
+    assert ids(index.query(SessionFilter("pomo"))) == ["a1000001"]
+    assert ids(index.query(SessionFilter("the pomod"))) == ["a1000001"]
+    assert index.query(SessionFilter("pomo technique")) == []  # only the last word is a prefix
+    assert ids(index.query(SessionFilter("pomodoro tech"))) == ["a1000001"]
+    assert ids(index.query(SessionFilter("persua"))) == ["a2000002"]
 
 
 def test_full_text_combines_with_filters(index: SessionIndex) -> None:
-    assert ids(index.query("Bea", protocol="consultancy")) == [
+    assert ids(index.query(SessionFilter("Bea", protocol="consultancy"))) == [
         "c5000005",
         "b4000004",
         "a1000001",
     ]
-    assert ids(index.query("homework", member="ann", since=date(2026, 10, 1))) == ["c5000005"]
-    assert index.query("homework", until=date(2026, 10, 1)) == []
+    assert ids(index.query(SessionFilter("homework", member="ann", since=date(2026, 10, 1)))) == [
+        "c5000005"
+    ]
+    assert index.query(SessionFilter("homework", until=date(2026, 10, 1))) == []
 
 
 def test_snippet_marks_the_match(index: SessionIndex) -> None:
-    (row,) = index.query("pomodoro")
+    (row,) = index.query(SessionFilter("pomodoro"))
     assert f"{MARK_START}pomodoro{MARK_END}" in row.snippet
-    (row,) = index.query("pomo")
+    (row,) = index.query(SessionFilter("pomo"))
     assert f"{MARK_START}pomodoro{MARK_END}" in row.snippet
-    (row,) = index.query("serendipity")
+    (row,) = index.query(SessionFilter("serendipity"))
     assert f"{MARK_START}serendipity{MARK_END}" in row.snippet
-    (row,) = index.query("elodie")
+    (row,) = index.query(SessionFilter("elodie"))
     assert f"{MARK_START}Élodie{MARK_END}" in row.snippet
     assert row.snippet.count(MARK_START) == row.snippet.count(MARK_END) >= 1
 
 
 def test_no_snippet_without_text(index: SessionIndex) -> None:
-    assert all(row.snippet == "" for row in index.query(protocol="consultancy"))
-    assert all(row.snippet == "" for row in index.query("   "))
-    assert len(index.query("   ")) == 5
+    assert all(row.snippet == "" for row in index.query(SessionFilter(protocol="consultancy")))
+    assert all(row.snippet == "" for row in index.query(SessionFilter("   ")))
+    assert len(index.query(SessionFilter("   "))) == 5
 
 
 @pytest.mark.parametrize(
@@ -340,8 +423,8 @@ def test_no_snippet_without_text(index: SessionIndex) -> None:
     ],
 )
 def test_fts_syntax_in_queries_never_raises(index: SessionIndex, text: str) -> None:
-    rows = index.query(text)
-    assert index.count(text) == len(rows)
+    rows = index.query(SessionFilter(text))
+    assert index.count(SessionFilter(text)) == len(rows)
 
 
 @pytest.mark.parametrize(
@@ -358,7 +441,7 @@ def test_fts_syntax_in_queries_never_raises(index: SessionIndex, text: str) -> N
     ],
 )
 def test_fts_syntax_is_literal(index: SessionIndex, text: str, expected: list[str]) -> None:
-    assert ids(index.query(text)) == expected
+    assert ids(index.query(SessionFilter(text))) == expected
 
 
 @pytest.mark.parametrize(
@@ -378,8 +461,8 @@ def test_fts_query(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize("text", ["\x00", "pomodoro\x00", "pomo \x00"])
 def test_nul_in_query_never_raises(index: SessionIndex, text: str) -> None:
-    rows = index.query(text)
-    assert index.count(text) == len(rows)
+    rows = index.query(SessionFilter(text))
+    assert index.count(SessionFilter(text)) == len(rows)
 
 
 @settings(
@@ -387,8 +470,8 @@ def test_nul_in_query_never_raises(index: SessionIndex, text: str) -> None:
 )
 @given(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=40))
 def test_any_typed_text_is_a_valid_query(index: SessionIndex, text: str) -> None:
-    rows = index.query(text)
-    assert index.count(text) == len(rows)
+    rows = index.query(SessionFilter(text))
+    assert index.count(SessionFilter(text)) == len(rows)
     for row in rows:
         assert row.snippet.count(MARK_START) == row.snippet.count(MARK_END)
 
@@ -416,11 +499,11 @@ def test_refresh_after_a_file_changes(index: SessionIndex, record: Record) -> No
 
     stats = index.refresh()
     assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (0, 1, 0, 4)
-    assert index.query("pomodoro") == []
-    assert ids(index.query("think pair share")) == ["a1000001"]
+    assert index.query(SessionFilter("pomodoro")) == []
+    assert ids(index.query(SessionFilter("think pair share"))) == ["a1000001"]
     assert index.count() == 5
     # The other fields of the session are still searchable.
-    assert ids(index.query("serendipity")) == ["a1000001"]
+    assert ids(index.query(SessionFilter("serendipity"))) == ["a1000001"]
 
 
 def test_refresh_notices_a_same_size_edit_by_its_mtime(index: SessionIndex, record: Record) -> None:
@@ -432,18 +515,18 @@ def test_refresh_notices_a_same_size_edit_by_its_mtime(index: SessionIndex, reco
     os.utime(path, ns=(st_.st_atime_ns, st_.st_mtime_ns + 1_000_000_000))
     stats = index.refresh()
     assert (stats.updated, stats.unchanged) == (1, 4)
-    assert ids(index.query("expository")) == ["a2000002"]
-    assert index.query("persuasive") == []
+    assert ids(index.query(SessionFilter("expository"))) == ["a2000002"]
+    assert index.query(SessionFilter("persuasive")) == []
 
 
 def test_refresh_after_a_file_is_deleted(index: SessionIndex, record: Record) -> None:
     path_of(record, "a2000002").unlink()
     stats = index.refresh()
     assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (0, 0, 1, 4)
-    assert index.query(protocol="tuning") == []
-    assert index.query("essays") == []
-    assert ids(index.query(member="Gus", role="participants")) == ["b3000003"]
-    assert ids(index.query(member="Gus")) == ["b3000003", "a1000001"]
+    assert index.query(SessionFilter(protocol="tuning")) == []
+    assert index.query(SessionFilter("essays")) == []
+    assert ids(index.query(SessionFilter(member="Gus", role="participants"))) == ["b3000003"]
+    assert ids(index.query(SessionFilter(member="Gus"))) == ["b3000003", "a1000001"]
 
 
 def test_refresh_after_a_file_is_added(index: SessionIndex, record: Record) -> None:
@@ -452,7 +535,7 @@ def test_refresh_after_a_file_is_added(index: SessionIndex, record: Record) -> N
     )
     stats = index.refresh()
     assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (1, 0, 0, 5)
-    assert ids(index.query("origami")) == ["d6000006"]
+    assert ids(index.query(SessionFilter("origami"))) == ["d6000006"]
     assert ids(index.query(limit=1)) == ["d6000006"]
 
 
@@ -467,7 +550,7 @@ def test_a_broken_file_is_reported_on_every_refresh(index: SessionIndex, record:
         assert problem.line == 3
         assert "TOML syntax" in problem.message
         assert index.count() == 5
-        assert ids(index.query("pomodoro")) == ["a1000001"]
+        assert ids(index.query(SessionFilter("pomodoro"))) == ["a1000001"]
     assert index.find("deadbeef") == []
 
     # Once fixed it is indexed and no longer reported.
@@ -499,7 +582,7 @@ def test_refresh_of_an_empty_record(tmp_path: Path) -> None:
     with SessionIndex(rec, tmp_path / "i.sqlite3") as idx:
         stats = idx.refresh()
         assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (0, 0, 0, 0)
-        assert idx.query("anything") == []
+        assert idx.query(SessionFilter("anything")) == []
         assert idx.count() == 0
 
 
@@ -510,7 +593,7 @@ def test_index_persists_between_instances(record: Record, tmp_path: Path) -> Non
     with SessionIndex(record, db) as second:
         stats = second.refresh()
         assert (stats.added, stats.unchanged) == (0, 5)
-        assert ids(second.query("pomodoro")) == ["a1000001"]
+        assert ids(second.query(SessionFilter("pomodoro"))) == ["a1000001"]
 
 
 def test_default_index_path_is_in_the_cache(record: Record, isolated_user_dirs: Path) -> None:
@@ -542,7 +625,7 @@ def test_corrupt_index_file_is_rebuilt(record: Record, tmp_path: Path, garbage: 
     with SessionIndex(record, db) as idx:
         stats = idx.refresh()
         assert (stats.added, stats.unchanged) == (5, 0)
-        assert ids(idx.query("pomodoro")) == ["a1000001"]
+        assert ids(idx.query(SessionFilter("pomodoro"))) == ["a1000001"]
     with sqlite3.connect(db) as check:
         assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
@@ -556,7 +639,7 @@ def test_index_with_another_schema_is_rebuilt(record: Record, tmp_path: Path) ->
     old.close()
     with SessionIndex(record, db) as idx:
         assert idx.refresh().added == 5
-        assert idx.count(protocol="consultancy") == 3
+        assert idx.count(SessionFilter(protocol="consultancy")) == 3
 
 
 def test_query_before_refresh_on_a_corrupt_file(record: Record, tmp_path: Path) -> None:
@@ -665,7 +748,7 @@ def test_partly_corrupt_index_is_rebuilt(record: Record, tmp_path: Path) -> None
     _corrupt_table_page(db, "sessions")
     with SessionIndex(record, db) as idx:
         idx.refresh()
-        assert ids(idx.query("pomodoro")) == ["a1000001"]
+        assert ids(idx.query(SessionFilter("pomodoro"))) == ["a1000001"]
 
 
 # -- find --------------------------------------------------------------------------------------
@@ -745,7 +828,7 @@ def test_fts_query_takes_each_word_once_and_at_most_64() -> None:
 def everything(idx: SessionIndex) -> tuple[object, ...]:
     """All an index answers, for comparing two builds of it."""
     return (
-        idx.query("the"),
+        idx.query(SessionFilter("the")),
         idx.query(),
         idx.facets(),
         list(idx.iter_actions(closed=True)),

@@ -1,9 +1,10 @@
-"""Browsing the community record: filters, a list fetched a page at a time, and search matches.
+"""Browsing the community record: a list fetched a page at a time, and search matches.
 
 The record browser shows sessions newest first from the search index. However large the record,
-it asks the index for a count and one page of rows, and for the next page only when the reader
-gets near the end of what is loaded. What a search matched is found here too, as character spans
-of plain text, so a screen can style them without ever treating the text as markup.
+it asks the index for a count and one page of the rows a ``SessionFilter`` (``core.record.index``)
+selects, and for the next page only when the reader gets near the end of what is loaded. What a
+search matched is found here too, as character spans of plain text, so a screen can style them
+without ever treating the text as markup.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..base.problems import Problem
 from ..base.text import visible
-from .index import MAX_QUERY_WORDS, SessionIndex, SessionRow
+from .index import EVERY_SESSION, MAX_QUERY_WORDS, SessionFilter, SessionIndex, SessionRow
 
 if TYPE_CHECKING:
     from .models import SessionRecord
@@ -34,60 +35,7 @@ work on a query (its snippets above all) grows quickly with the number of terms:
 one word took 20 s over 200 sessions."""
 
 
-def search_words(text: str) -> list[str]:
-    """The words of a search as the index splits them (at white space; NUL is a space)."""
-    return text.replace("\x00", " ").split()
-
-
-def search_text(words: list[str]) -> str:
-    """``words`` as a search with each word once: the same sessions match, for less work.
-
-    Every word must match, the last one as a prefix (``index.fts_query``); so the last word is
-    kept last, and an earlier copy of it stays as the whole word it was.
-    """
-    if not words:
-        return ""
-    return " ".join([*dict.fromkeys(words[:-1]), words[-1]])
-
-
 # -- filters and pages ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SessionFilter:
-    """What the reader asked for: full-text ``text`` and the filters, all optional."""
-
-    text: str = ""
-    protocol: str | None = None
-    member: str | None = None
-    role: str | None = None
-    since: date | None = None
-    until: date | None = None
-
-    @property
-    def words(self) -> list[str]:
-        """The words searched: the first ``MAX_TERMS`` of ``text``."""
-        return search_words(self.text)[:MAX_TERMS]
-
-    @property
-    def too_many_words(self) -> bool:
-        """Whether ``text`` has more words than are searched."""
-        return len(search_words(self.text)) > MAX_TERMS
-
-    def query_args(self) -> dict[str, Any]:
-        """Keyword arguments for ``SessionIndex.query`` and ``count``."""
-        return {
-            "text": search_text(self.words) or None,
-            "protocol": self.protocol or None,
-            "member": self.member or None,
-            "role": self.role or None,
-            "since": self.since,
-            "until": self.until,
-        }
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(self.query_args().values())
 
 
 def parse_day(text: str) -> date | None:
@@ -107,7 +55,7 @@ class SessionPages:
     """
 
     index: SessionIndex
-    filter: SessionFilter = field(default_factory=SessionFilter)
+    filter: SessionFilter = EVERY_SESSION
     page_size: int = PAGE_SIZE
     rows: list[SessionRow] = field(default_factory=list)
     total: int | None = None
@@ -119,7 +67,7 @@ class SessionPages:
 
     def count(self) -> int:
         if self.total is None:
-            self.total = self.index.count(**self.filter.query_args())
+            self.total = self.index.count(self.filter)
         return self.total
 
     def fetch_more(self) -> list[SessionRow]:
@@ -127,10 +75,7 @@ class SessionPages:
         if self.complete:
             return []
         page = self.index.query(
-            **self.filter.query_args(),
-            limit=self.page_size,
-            offset=len(self.rows),
-            snippets=False,
+            self.filter, limit=self.page_size, offset=len(self.rows), snippets=False
         )
         self.rows.extend(page)
         if len(page) < self.page_size:

@@ -83,77 +83,35 @@ CREATE VIRTUAL TABLE fts USING fts5(
 """
 
 
-class SessionRow:
+class SessionRow(NamedTuple):
     """One session as the index knows it: enough for a table row and a search hit.
 
-    The path and the start are kept as the index stores them (text) and made a ``Path`` and a
-    ``datetime`` when first asked for: a listing that only prints them (``record list``,
-    ``record search``) never pays for either (``path_text``, ``started_text``, ``day``).
+    The path and the start are the text the index stores (``path_text``, ``started_text``);
+    ``path`` and ``started`` make a ``Path`` and a ``datetime`` of them when asked, so a listing
+    that only prints them (``record list``, ``record search``) never pays for either.
     """
 
-    __slots__ = (
-        "_path",
-        "_started",
-        "actual",
-        "attendees",
-        "focus",
-        "id",
-        "planned",
-        "presenters",
-        "protocol_id",
-        "protocol_title",
-        "snippet",
-        "status",
-    )
-
-    def __init__(
-        self,
-        path: Path | str,
-        id: str,
-        started: datetime | str,
-        protocol_id: str,
-        protocol_title: str,
-        presenters: str,
-        focus: str,
-        planned: int,
-        actual: int,
-        status: str,
-        attendees: int,
-        snippet: str = "",
-    ) -> None:
-        self._path = path
-        self.id = id
-        self._started = started
-        self.protocol_id = protocol_id
-        self.protocol_title = protocol_title
-        self.presenters = presenters
-        self.focus = focus
-        self.planned = planned
-        self.actual = actual
-        self.status = status
-        self.attendees = attendees
-        self.snippet = snippet
+    path_text: str
+    id: str
+    started_text: str
+    """The start as ISO 8601 text (``datetime.isoformat``)."""
+    protocol_id: str
+    protocol_title: str
+    presenters: str
+    focus: str
+    planned: int
+    actual: int
+    status: str
+    attendees: int
+    snippet: str = ""
 
     @property
     def path(self) -> Path:
-        if isinstance(self._path, str):
-            self._path = Path(self._path)
-        return self._path
-
-    @property
-    def path_text(self) -> str:
-        return self._path if isinstance(self._path, str) else str(self._path)
+        return Path(self.path_text)
 
     @property
     def started(self) -> datetime:
-        if isinstance(self._started, str):
-            self._started = datetime.fromisoformat(self._started)
-        return self._started
-
-    @property
-    def started_text(self) -> str:
-        """The start as ISO 8601 text (``datetime.isoformat``)."""
-        return self._started if isinstance(self._started, str) else self._started.isoformat()
+        return datetime.fromisoformat(self.started_text)
 
     @property
     def day(self) -> str:
@@ -162,32 +120,13 @@ class SessionRow:
         # ISO text starts with the date, but pads a year before 1000 where strftime does not.
         return text[:10] if text[:1] != "0" else f"{self.started:%Y-%m-%d}"
 
-    def _values(self) -> tuple[object, ...]:
-        return (
-            self.path,
-            self.id,
-            self.started,
-            self.protocol_id,
-            self.protocol_title,
-            self.presenters,
-            self.focus,
-            self.planned,
-            self.actual,
-            self.status,
-            self.attendees,
-            self.snippet,
-        )
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SessionRow):
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        return f"SessionRow({self.path_text!r}, {self.id!r}, {self.started_text!r}, ...)"
+_STORED_AS = {"path_text": "path", "started_text": "started"}
+"""The columns of ``sessions`` named otherwise than the ``SessionRow`` fields they fill."""
+_ROW_COLUMNS = ", ".join(
+    f"s.{_STORED_AS.get(name, name)}" for name in SessionRow._fields if name != "snippet"
+)
+"""What a query selects for a ``SessionRow``, field by field; the snippet follows."""
 
 
 _INDEXES = [
@@ -306,6 +245,70 @@ def fts_query(text: str) -> str:
     quoted = ['"' + word.replace('"', '""') + '"' for word in words]
     quoted[-1] += "*"
     return " ".join(quoted)
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search as the index splits them (at white space; NUL is a space)."""
+    return text.replace("\x00", " ").split()
+
+
+def search_text(words: list[str]) -> str:
+    """``words`` as a search with each word once: the same sessions match, for less work.
+
+    Every word must match, the last one as a prefix (``fts_query``); so the last word is kept
+    last, and an earlier copy of it stays as the whole word it was.
+    """
+    if not words:
+        return ""
+    return " ".join([*dict.fromkeys(words[:-1]), words[-1]])
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFilter:
+    """Which sessions to list: those matching every filter given (an empty one asks nothing).
+
+    ``text`` is a full-text search of the first ``MAX_QUERY_WORDS`` words typed; ``member`` a
+    whole name, in any case; ``since`` and ``until`` days, both included; ``ref`` the start of a
+    session id or file name (``SessionIndex.find``).
+    """
+
+    text: str = ""
+    protocol: str | None = None
+    member: str | None = None
+    role: str | None = None
+    since: date | None = None
+    until: date | None = None
+    ref: str = ""
+
+    @property
+    def words(self) -> list[str]:
+        """The words searched: the first ``MAX_QUERY_WORDS`` of ``text``."""
+        return search_words(self.text)[:MAX_QUERY_WORDS]
+
+    @property
+    def too_many_words(self) -> bool:
+        """Whether ``text`` has more words than are searched."""
+        return len(search_words(self.text)) > MAX_QUERY_WORDS
+
+    @property
+    def search(self) -> str:
+        """The full-text search the index runs: ``words``, each once (``search_text``)."""
+        return search_text(self.words)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.words
+            or self.protocol
+            or self.member
+            or self.role
+            or self.since
+            or self.until
+            or self.ref
+        )
+
+
+EVERY_SESSION = SessionFilter()
 
 
 @contextlib.contextmanager
@@ -520,6 +523,47 @@ def _store_facets(db: sqlite3.Connection) -> None:
         ensure_ascii=False,
     )
     db.execute("INSERT OR REPLACE INTO meta VALUES ('facets', ?)", (text,))
+
+
+class _Where(NamedTuple):
+    sql: str
+    """`` WHERE ...`` over the table ``sessions s``, or nothing for every session."""
+    params: list[object]
+    match: str
+    """The full-text query (``fts_query``) the filter's search makes; empty without one."""
+
+
+def _where(filter: SessionFilter) -> _Where:
+    """The SQL that picks the sessions ``filter`` asks for."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if filter.ref:
+        escaped = filter.ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append("(s.id LIKE ? ESCAPE '\\' OR s.name LIKE ? ESCAPE '\\')")
+        params += [escaped, escaped]
+    match = fts_query(filter.search)
+    if match:
+        clauses.append("s.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+        params.append(match)
+    if filter.protocol:
+        clauses.append("s.protocol_id = ?")
+        params.append(filter.protocol)
+    if filter.member or filter.role:
+        sub = "SELECT 1 FROM people p WHERE p.session = s.rowid"
+        if filter.member:
+            sub += " AND p.name_key = ?"
+            params.append(name_key(filter.member))
+        if filter.role:
+            sub += " AND p.role_id = ?"
+            params.append(filter.role)
+        clauses.append(f"EXISTS ({sub})")
+    if filter.since:
+        clauses.append("s.day >= ?")
+        params.append(filter.since.isoformat())
+    if filter.until:
+        clauses.append("s.day <= ?")
+        params.append(filter.until.isoformat())
+    return _Where(" WHERE " + " AND ".join(clauses) if clauses else "", params, match)
 
 
 class SessionIndex:
@@ -825,65 +869,17 @@ class SessionIndex:
         )
 
     # -- queries -----------------------------------------------------------------------------
-    def _where(
-        self,
-        text: str | None,
-        protocol: str | None,
-        member: str | None,
-        role: str | None,
-        since: date | None,
-        until: date | None,
-        ref: str | None = None,
-    ) -> tuple[str, list[object]]:
-        clauses: list[str] = []
-        params: list[object] = []
-        if ref:
-            escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            clauses.append("(s.id LIKE ? ESCAPE '\\' OR s.name LIKE ? ESCAPE '\\')")
-            params += [escaped, escaped]
-        if text and fts_query(text):
-            clauses.append("s.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
-            params.append(fts_query(text))
-        if protocol:
-            clauses.append("s.protocol_id = ?")
-            params.append(protocol)
-        if member or role:
-            sub = "SELECT 1 FROM people p WHERE p.session = s.rowid"
-            if member:
-                sub += " AND p.name_key = ?"
-                params.append(name_key(member))
-            if role:
-                sub += " AND p.role_id = ?"
-                params.append(role)
-            clauses.append(f"EXISTS ({sub})")
-        if since:
-            clauses.append("s.day >= ?")
-            params.append(since.isoformat())
-        if until:
-            clauses.append("s.day <= ?")
-            params.append(until.isoformat())
-        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
-
     def query(
         self,
-        text: str | None = None,
+        filter: SessionFilter = EVERY_SESSION,
         *,
-        protocol: str | None = None,
-        member: str | None = None,
-        role: str | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        ref: str | None = None,
         limit: int | None = None,
         offset: int = 0,
         snippets: bool = True,
     ) -> list[SessionRow]:
-        """Sessions matching every filter, newest first. ``text`` is full-text search; ``ref``
-        matches the start of a session id or file name. ``snippets=False`` leaves ``snippet``
+        """Sessions matching ``filter``, newest first. ``snippets=False`` leaves ``snippet``
         empty: a snippet costs a search per row, which adds up for short prefixes."""
-        return self._retrying(
-            self._query, text, protocol, member, role, since, until, ref, limit, offset, snippets
-        )
+        return self._retrying(self._query, filter, limit, offset, snippets)
 
     def _retrying(self, method: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         # A damaged index is only derived data: rebuild it from the files and ask again.
@@ -895,82 +891,42 @@ class SessionIndex:
             return method(*args, **kwargs)
 
     def _query(
-        self,
-        text: str | None,
-        protocol: str | None,
-        member: str | None,
-        role: str | None,
-        since: date | None,
-        until: date | None,
-        ref: str | None,
-        limit: int | None,
-        offset: int,
-        snippets: bool = True,
+        self, filter: SessionFilter, limit: int | None, offset: int, snippets: bool
     ) -> list[SessionRow]:
         db = self._connect()
-        where, params = self._where(text, protocol, member, role, since, until, ref)
+        where = _where(filter)
+        params = where.params
         order = " ORDER BY started DESC, id"
-        inner = (
-            "SELECT s.rowid AS rid, s.path, s.id, s.started, s.protocol_id, s.protocol_title, "
-            "s.presenters, s.focus, s.planned, s.actual, s.status, s.attendees "
-            f"FROM sessions s{where}{order}"
-        )
+        inner = f"SELECT s.rowid AS rid, {_ROW_COLUMNS} FROM sessions s{where.sql}{order}"
         if limit is not None:
             inner += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        columns = (
-            "s.path, s.id, s.started, s.protocol_id, s.protocol_title, s.presenters, "
-            "s.focus, s.planned, s.actual, s.status, s.attendees"
-        )
-        if snippets and text and fts_query(text):
+        if snippets and where.match:
             # One full-text search for the snippets of every row the limit keeps (every row
             # already matches it), rather than a search per row.
             sql = (
-                f"SELECT {columns}, snippet(fts, -1, char(2), char(3), '…', 12) "
+                f"SELECT {_ROW_COLUMNS}, "
+                "coalesce(snippet(fts, -1, char(2), char(3), '…', 12), '') "
                 f"FROM ({inner}) s JOIN fts ON fts.rowid = s.rid WHERE fts MATCH ?{order}"
             )
-            params = [*params, fts_query(text)]
+            params.append(where.match)
         else:
-            sql = f"SELECT {columns}, '' FROM ({inner}) s{order}"
-        return [
-            SessionRow(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                r[6],
-                r[7],
-                r[8],
-                r[9],
-                r[10],
-                r[11] or "",
-            )
-            for r in db.execute(sql, params)
-        ]
+            sql = f"SELECT {_ROW_COLUMNS}, '' FROM ({inner}) s{order}"
+        return list(map(SessionRow._make, db.execute(sql, params)))
 
-    def count(
-        self,
-        text: str | None = None,
-        *,
-        protocol: str | None = None,
-        member: str | None = None,
-        role: str | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        ref: str | None = None,
-    ) -> int:
+    def count(self, filter: SessionFilter = EVERY_SESSION) -> int:
+        """How many sessions match ``filter``."""
+
         def count() -> int:
-            db = self._connect()
-            where, params = self._where(text, protocol, member, role, since, until, ref)
-            return int(db.execute(f"SELECT count(*) FROM sessions s{where}", params).fetchone()[0])
+            where = _where(filter)
+            sql = f"SELECT count(*) FROM sessions s{where.sql}"
+            return int(self._connect().execute(sql, where.params).fetchone()[0])
 
         return self._retrying(count)
 
     def find(self, ref: str) -> list[SessionRow]:
         """Sessions whose id or file name starts with ``ref``."""
-        return self.query(ref=ref)
+        return self.query(SessionFilter(ref=ref))
 
     def facets(self) -> Facets:
         """The protocols, people and roles the sessions mention, for filter menus: as the last

@@ -29,7 +29,6 @@ from ...core.base.text import visible
 from ...core.record.browse import (
     MAX_TERMS,
     PAGE_SIZE,
-    SessionFilter,
     SessionPages,
     describe_problem,
     parse_day,
@@ -40,6 +39,7 @@ from ...core.record.index import (
     Facets,
     IndexBusy,
     RefreshStats,
+    SessionFilter,
     SessionIndex,
     SessionRow,
     default_index_path,

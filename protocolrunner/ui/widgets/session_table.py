@@ -91,12 +91,12 @@ class SessionTable(DataTable):
 
     def append(self, rows: Sequence[SessionRow], query: str = "") -> None:
         for row in rows:
-            self.add_row(*self.cells(row, query), key=str(row.path))
+            self.add_row(*self.cells(row, query), key=row.path_text)
 
     @staticmethod
     def cells(row: SessionRow, query: str = "") -> list[Text]:
         return [
-            Text(f"{row.started:%Y-%m-%d}", no_wrap=True),
+            Text(row.day, no_wrap=True),
             _cell(row.protocol_title),
             _cell(row.presenters or "-"),
             _cell(row.focus, query),
