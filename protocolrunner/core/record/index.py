@@ -971,13 +971,13 @@ class SessionIndex:
             # The state in force: the item's latest follow-through event, else its own file's.
             done = "CASE WHEN e.state IS NULL THEN a.done = 1 ELSE e.state = 'done' END"
             sql = (
-                "SELECT s.path, s.id, s.started, s.protocol_id, s.protocol_title, a.position, "
-                "a.text, a.owner, "
+                "SELECT s.path, s.id AS session_id, s.started, s.protocol_id, s.protocol_title, "
+                "a.position, a.text, a.owner, "
                 "CASE WHEN e.state IS NULL THEN a.status "
                 "WHEN e.state IN ('carried', 'dropped') THEN e.state END AS now_status, "
                 "coalesce(e.day, a.reviewed) AS now_reviewed, "
                 "s.started = (SELECT max(o.started) FROM sessions o "
-                f"WHERE o.protocol_id = s.protocol_id), {done} AS now_done "
+                f"WHERE o.protocol_id = s.protocol_id) AS latest, {done} AS now_done "
                 "FROM actions a JOIN sessions s ON s.rowid = a.session "
                 f"LEFT JOIN ({_LATEST_EVENTS}) e ON e.session_id = s.id AND e.item = a.position "
                 "WHERE 1"
@@ -989,22 +989,24 @@ class SessionIndex:
                 sql += " AND (s.day >= ? OR now_reviewed >= ?)"
                 params += [since.isoformat(), since.isoformat()]
             sql += " ORDER BY s.started DESC, s.id, a.position"
+            found = db.execute(sql, params)
+            found.row_factory = sqlite3.Row  # by column name, as ActionRow names them
             return [
                 ActionRow(
-                    Path(r[0]),
-                    r[1],
-                    datetime.fromisoformat(r[2]),
-                    r[3],
-                    r[4],
-                    r[5],
-                    r[6],
-                    r[7],
-                    r[8],
-                    date.fromisoformat(r[9]) if r[9] else None,
-                    bool(r[10]),
-                    bool(r[11]),
+                    path=Path(r["path"]),
+                    session_id=r["session_id"],
+                    started=datetime.fromisoformat(r["started"]),
+                    protocol_id=r["protocol_id"],
+                    protocol_title=r["protocol_title"],
+                    position=r["position"],
+                    text=r["text"],
+                    owner=r["owner"],
+                    status=r["now_status"],
+                    reviewed=date.fromisoformat(r["now_reviewed"]) if r["now_reviewed"] else None,
+                    latest=bool(r["latest"]),
+                    done=bool(r["now_done"]),
                 )
-                for r in db.execute(sql, params)
+                for r in found
             ]
 
         yield from self._retrying(rows)
