@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import signal
 import textwrap
 from collections.abc import Callable, Coroutine, Iterable
@@ -21,6 +22,9 @@ from protocolrunner.core.record.models import (
     RoleHolders,
     SessionRecord,
 )
+from protocolrunner.core.session.clock import Clock, FakeClock
+from protocolrunner.core.session.engine import Session
+from protocolrunner.core.session.snapshot import SessionSnapshot, parse
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "protocols"
 BUNDLED_IDS = [
@@ -40,6 +44,16 @@ test, which a list read from the folder itself never would."""
 
 class TookTooLong(Exception):
     pass
+
+
+def snapshot_data(session: Session) -> dict[str, Any]:
+    """``session.snapshot()`` as the JSON data the journal writes."""
+    return json.loads(session.snapshot().model_dump_json())
+
+
+def restore(data: dict[str, Any], clock: Clock | None = None) -> Session:
+    """A session from snapshot ``data``, read back as the journal reads it (checks included)."""
+    return Session.from_snapshot(parse(SessionSnapshot, json.dumps(data)), clock or FakeClock())
 
 
 def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:

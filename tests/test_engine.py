@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import restore, snapshot_data
 
 from protocolrunner.core.protocol.library import load_protocol_file
 from protocolrunner.core.protocol.model import Protocol
@@ -24,6 +24,7 @@ from protocolrunner.core.session.engine import (
     SessionError,
     State,
 )
+from protocolrunner.core.session.journal import JournalUnreadable
 
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
 NAMES = ["consultancy", "tuning", "atlas-looking-at-data"]
@@ -607,7 +608,7 @@ def test_notes_kept_exactly(text: str) -> None:
     index, field_id = first_capture(session)
     session.set_note(index, field_id, text)
     assert session.note(index, field_id) == text
-    restored = Session.from_snapshot(json.loads(json.dumps(session.snapshot())), FakeClock())
+    restored = restore(snapshot_data(session), FakeClock())
     assert restored.note(index, field_id) == text
 
 
@@ -677,11 +678,11 @@ def test_snapshot_round_trip_running_comes_back_paused() -> None:
     clock = FakeClock()
     session = busy_session(clock)
     assert session.running
-    data = json.loads(json.dumps(session.snapshot()))
+    data = snapshot_data(session)
     saved_at = clock.now()
 
     later = FakeClock(start=clock.now() + timedelta(hours=2), monotonic_start=5.0)
-    restored = Session.from_snapshot(data, later)
+    restored = restore(data, later)
     assert restored.state is State.PAUSED
     assert restored.index == 2
     assert restored.id == session.id
@@ -718,14 +719,14 @@ def test_snapshot_round_trip_paused_adds_no_event() -> None:
     clock = FakeClock()
     session = busy_session(clock)
     session.pause()
-    restored = Session.from_snapshot(json.loads(json.dumps(session.snapshot())), FakeClock())
+    restored = restore(snapshot_data(session), FakeClock())
     assert restored.events == session.events
     assert restored.state is State.PAUSED
 
 
 def test_snapshot_round_trip_not_started() -> None:
     session = make()
-    restored = Session.from_snapshot(json.loads(json.dumps(session.snapshot())), FakeClock())
+    restored = restore(snapshot_data(session), FakeClock())
     assert restored.state is State.NOT_STARTED
     assert restored.events == []
 
@@ -734,7 +735,7 @@ def test_snapshot_round_trip_finished() -> None:
     clock = FakeClock()
     session = busy_session(clock)
     session.end()
-    restored = Session.from_snapshot(json.loads(json.dumps(session.snapshot())), FakeClock())
+    restored = restore(snapshot_data(session), FakeClock())
     assert restored.state is State.FINISHED
     assert restored.outcome is Outcome.ENDED_EARLY
     assert restored.ended_at == session.ended_at
@@ -746,7 +747,7 @@ def test_snapshot_round_trip_finished() -> None:
 def test_snapshot_is_frozen_at_the_moment() -> None:
     clock = FakeClock()
     session = busy_session(clock)
-    data = session.snapshot()
+    data = snapshot_data(session)
     clock.advance(100)
     # The running step is its deadline: 600 - 120 - 33.125 seconds after the snapshot.
     assert data["runs"][2]["elapsed"] == 0
@@ -757,10 +758,10 @@ def test_snapshot_is_frozen_at_the_moment() -> None:
 
 @pytest.mark.parametrize("fmt", [None, 0, 3, "1", "2"])
 def test_snapshot_unknown_format_raises(fmt: object) -> None:
-    data = make().snapshot()
+    data = snapshot_data(make())
     data["format"] = fmt
-    with pytest.raises(SessionError, match="unknown journal format"):
-        Session.from_snapshot(data, FakeClock())
+    with pytest.raises(JournalUnreadable, match="unknown journal format"):
+        restore(data, FakeClock())
 
 
 # -- properties ----------------------------------------------------------------------------
@@ -858,7 +859,7 @@ def test_random_operations_keep_time_consistent(name: str, ops: list[tuple[str, 
         apply(session, clock, model, op, arg)
         _check(session, model)
     # The same session survives a snapshot, paused, with the same times.
-    restored = Session.from_snapshot(json.loads(json.dumps(session.snapshot())), FakeClock())
+    restored = restore(snapshot_data(session), FakeClock())
     assert restored.index == session.index
     assert restored.state is (State.PAUSED if model.started else State.NOT_STARTED)
     for i in range(len(session.runs)):
@@ -897,8 +898,8 @@ def test_display_seconds_never_zero_with_time_left(used: float, nudge: float) ->
 def test_any_note_text_survives_snapshot(text: str) -> None:
     session = make()
     session.set_note(1, "clarifying-questions", text)
-    data = json.loads(json.dumps(session.snapshot(), ensure_ascii=False))
-    assert Session.from_snapshot(data, FakeClock()).note(1, "clarifying-questions") == text
+    data = snapshot_data(session)
+    assert restore(data, FakeClock()).note(1, "clarifying-questions") == text
 
 
 def test_until_display_changes_lands_on_the_next_displayed_second(clock: FakeClock) -> None:

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from support import restore, snapshot_data
 
 from protocolrunner.core.protocol.library import load_protocol_file
 from protocolrunner.core.session.clock import FakeClock
-from protocolrunner.core.session.engine import SNAPSHOT_FORMAT, Session, SessionError, State
-from protocolrunner.core.session.journal import Journal, read_entry
+from protocolrunner.core.session.engine import SNAPSHOT_FORMAT, Session, State
+from protocolrunner.core.session.journal import Journal, JournalUnreadable, read_entry
 
 BUNDLED = Path(__file__).resolve().parent.parent / "protocols"
 ROLES = {"presenter": ["Ann"], "facilitator": ["Bea"], "consultants": ["Cal", "Dev", "Eli"]}
@@ -62,18 +63,18 @@ def test_a_running_snapshot_holds_the_deadline_and_stays_true(tmp_path: Path) ->
     session = consultancy(clock)
     session.start()
     clock.advance(61.5)
-    first = session.snapshot()
+    first = snapshot_data(session)
     assert first["format"] == SNAPSHOT_FORMAT == 2
     left = 10 * 60 - 61.5
     assert datetime.fromisoformat(first["deadline"]) == clock.now() + timedelta(seconds=left)
     clock.advance(30)
-    second = session.snapshot()
+    second = snapshot_data(session)
     # While nothing but the clock changes, only the moment of saving moves.
     assert {k: v for k, v in first.items() if k != "saved_at"} == {
         k: v for k, v in second.items() if k != "saved_at"
     }
     session.pause()
-    assert session.snapshot()["deadline"] is None
+    assert snapshot_data(session)["deadline"] is None
 
 
 @pytest.mark.parametrize("overtime", [False, True], ids=["in-time", "overtime"])
@@ -86,9 +87,9 @@ def test_restore_counts_the_running_segment_up_to_saved_at(overtime: bool) -> No
     clock.advance(500)  # paused: does not count
     session.resume()
     clock.advance(700 if overtime else 12.25)
-    data = json.loads(json.dumps(session.snapshot()))
+    data = snapshot_data(session)
     later = FakeClock(start=clock.now() + timedelta(hours=1), monotonic_start=3.0)
-    back = Session.from_snapshot(data, later)
+    back = restore(data, later)
     assert back.elapsed(0) == session.elapsed(0) == (740 if overtime else 52.25)
     assert back.display_seconds() == session.display_seconds()
 
@@ -102,7 +103,7 @@ def test_a_turn_comes_back_with_its_own_time() -> None:
     session.next_turn()
     session.extend(60)
     clock.advance(12.5)
-    back = Session.from_snapshot(json.loads(json.dumps(session.snapshot())), FakeClock())
+    back = restore(snapshot_data(session), FakeClock())
     assert back.runs[1].turn == 1
     assert back.turn_elapsed(1, 0) == 30 and back.turn_elapsed(1, 1) == 12.5
     assert back.elapsed(1) == 42.5
@@ -117,7 +118,7 @@ def test_a_journal_of_format_1_still_resumes(tmp_path: Path) -> None:
     clock.advance(100)
     session.next()
     clock.advance(33.5)
-    data = session.snapshot()
+    data = snapshot_data(session)
     data["format"] = 1
     del data["deadline"]
     data["runs"][1]["elapsed"] = 33.5
@@ -134,7 +135,7 @@ def test_a_deadline_past_the_time_left_is_refused() -> None:
     session = consultancy(clock)
     session.start()
     clock.advance(10)
-    data = session.snapshot()
+    data = snapshot_data(session)
     data["deadline"] = (clock.now() + timedelta(hours=1)).isoformat()
-    with pytest.raises(SessionError, match="deadline"):
-        Session.from_snapshot(data, clock)
+    with pytest.raises(JournalUnreadable, match="deadline"):
+        restore(data, clock)

@@ -135,8 +135,11 @@ def parse_toml(text: str, name: str) -> dict[str, Any]:
     return data
 
 
-def read_regular(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of ``path`` if it is a regular file of at most ``max_bytes``.
+def read_regular(
+    path: Path, name: str, max_bytes: int = MAX_FILE_BYTES, *, file_type: str = "TOML"
+) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``max_bytes``; ``file_type``
+    names what it should be when it is too large.
 
     Opened without blocking, so a FIFO cannot hang the reader, and read no further than the
     cap, so a link to ``/dev/zero`` cannot fill the memory.
@@ -168,7 +171,7 @@ def read_regular(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> byte
         os.close(fd)
     if size > max_bytes:
         raise FileProblems(
-            [Problem(name, f"is too large for a TOML file (more than {_size(max_bytes)})")]
+            [Problem(name, f"is too large for a {file_type} file (more than {_size(max_bytes)})")]
         )
     return b"".join(chunks)
 

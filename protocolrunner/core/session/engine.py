@@ -12,10 +12,10 @@ import math
 import random
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..protocol.model import (
     DEFAULT_WARNING,
@@ -29,15 +29,18 @@ from ..protocol.model import (
 from .clock import SYSTEM_CLOCK, Clock
 from .outcome import Outcome
 from .roles import check_assignment
+from .snapshot import (
+    SNAPSHOT_FORMAT,
+    ActionSnapshot,
+    EventKind,
+    EventSnapshot,
+    RunSnapshot,
+    SessionSnapshot,
+    TurnSnapshot,
+)
 
 if TYPE_CHECKING:
     from ..record.models import SessionRecord, SetupAnswer
-
-SNAPSHOT_FORMAT = 2
-"""2: a running countdown is saved as its deadline (a wall-clock instant), and ``elapsed`` holds
-only the time spent before the running segment began. 1 (still read): ``elapsed`` included the
-running segment up to ``saved_at``."""
-SNAPSHOT_FORMATS_READ = (1, 2)
 
 
 class State(StrEnum):
@@ -172,9 +175,13 @@ def build_turns(step: Step, order: Sequence[str], scale: float = 1.0) -> list[Tu
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """A change to the session: ``kind`` is start, pause, resume, goto, extend or end."""
+    """A change to the session, at ``at``, in step ``step`` (the step it left, for a goto).
 
-    kind: str
+    ``seconds`` is the time given (or taken) by an extend; ``to_step`` is the step a goto went
+    to, or the turn a turn event went to. A restore adds a pause at the moment of the snapshot.
+    """
+
+    kind: EventKind
     at: datetime
     step: int
     seconds: float = 0.0
@@ -324,12 +331,12 @@ class Session:
         self.actions: list[ActionItem] = []
         self.reflection = ""
         self.events: list[Event] = []
+        self._events_built: list[tuple[Event, EventSnapshot]] = []
         self.index = 0
         self.started_at: datetime | None = None
         self.ended_at: datetime | None = None
         self.outcome: Outcome | None = None
         self._running_since: float | None = None
-        self._protocol_dump: dict[str, Any] | None = None
         self.revision = 0
         """Bumped on every change, so a journal knows when there is something new to save."""
         self.warning: WarningRule = DEFAULT_WARNING
@@ -508,7 +515,7 @@ class Session:
         return self.runs[index].notes.get(field_id, "")
 
     # -- operations ----------------------------------------------------------------------------
-    def _event(self, kind: str, seconds: float = 0.0, to_step: int | None = None) -> None:
+    def _event(self, kind: EventKind, seconds: float = 0.0, to_step: int | None = None) -> None:
         self.events.append(Event(kind, self.clock.now(), self.index, seconds, to_step))
         self.revision += 1
 
@@ -531,7 +538,7 @@ class Session:
         self.started_at = self.clock.now()
         self.current.visited = True
         self._running_since = self.clock.monotonic()
-        self._event("start")
+        self._event(EventKind.START)
 
     def pause(self) -> None:
         self._require_active()
@@ -539,7 +546,7 @@ class Session:
             return
         self._close_segment()
         self._running_since = None
-        self._event("pause")
+        self._event(EventKind.PAUSE)
 
     def resume(self) -> None:
         self._require_active()
@@ -549,7 +556,7 @@ class Session:
         if self._running_since is not None:
             return
         self._running_since = self.clock.monotonic()
-        self._event("resume")
+        self._event(EventKind.RESUME)
 
     def toggle_pause(self) -> None:
         if self.running:
@@ -567,7 +574,7 @@ class Session:
         if index == self.index:
             return
         self._close_segment()
-        self._event("goto", to_step=index)
+        self._event(EventKind.GOTO, to_step=index)
         self.index = index
         self.current.visited = True
 
@@ -593,7 +600,7 @@ class Session:
             self.current.extension += change
             if turn is not None:
                 turn.extension += change
-            self._event("extend", seconds=change)
+            self._event(EventKind.EXTEND, seconds=change)
         return change
 
     # -- turns ------------------------------------------------------------------------------
@@ -611,7 +618,7 @@ class Session:
             return
         self._close_segment()
         run.turn = turn
-        self._event("turn", to_step=turn)
+        self._event(EventKind.TURN, to_step=turn)
 
     def next_turn(self) -> None:
         if self.upcoming_turn() is None:
@@ -672,7 +679,7 @@ class Session:
         self.ended_at = self.clock.now()
         done = self.is_last_step if completed is None else completed
         self.outcome = Outcome.COMPLETED if done else Outcome.ENDED_EARLY
-        self._event("end")
+        self._event(EventKind.END)
 
     # -- notes -----------------------------------------------------------------------------
     def set_note(self, index: int, field_id: str, text: str) -> None:
@@ -713,160 +720,111 @@ class Session:
         self.revision += 1
 
     # -- snapshots (the journal) ----------------------------------------------------------
-    def _protocol_data(self) -> dict[str, Any]:
-        # The protocol is frozen, so one dump serves every journal write; callers only read it.
-        if self._protocol_dump is None:
-            self._protocol_dump = self.protocol.model_dump(mode="json")
-        return self._protocol_dump
+    def snapshot(self) -> SessionSnapshot:
+        """Everything needed to resume, as the journal keeps it.
 
-    def snapshot(self) -> dict[str, Any]:
-        """Everything needed to resume, as JSON-ready data.
-
-        A running countdown is kept as its deadline, so the data stays true while it runs and
-        nothing else changes: only ``saved_at`` (when the app was last known to be alive) moves.
+        A running countdown is kept as its deadline, so the snapshot stays true while it runs
+        and nothing else changes: only ``saved_at`` (when the app was last known to be alive)
+        moves. Built without validation (the checks are for reading a file back), and from
+        copies, so it stays as it was when the session moves on.
         """
         now = self.clock.now()
         deadline = None
         if self._running_since is not None:
-            deadline = (now + timedelta(seconds=self.display_remaining())).isoformat()
-        return {
-            "format": SNAPSHOT_FORMAT,
-            "id": self.id,
-            "community": self.community,
-            "protocol": self._protocol_data(),
-            "attendees": self.attendees,
-            "roles": self.roles,
-            "setup": self.setup,
-            "index": self.index,
-            "running": self.running,
-            "deadline": deadline,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
-            "outcome": self.outcome.value if self.outcome else None,
-            "runs": [
-                {
-                    "planned": run.planned,
-                    "extension": run.extension,
-                    "elapsed": run.elapsed,
-                    "visited": run.visited,
-                    "notes": run.notes,
-                    **(
-                        {
-                            "turn": run.turn,
-                            "order": run.order,
-                            "scale": run.scale,
-                            "turns": [
-                                {
-                                    "name": t.name,
-                                    "planned": t.planned,
-                                    "label": t.label,
-                                    "round": t.round,
-                                    "extension": t.extension,
-                                    "elapsed": t.elapsed,
-                                    "note": t.note,
-                                }
-                                for t in run.turns
-                            ],
-                        }
-                        if run.turns
-                        else {}
-                    ),
-                }
-                for run in self.runs
-            ],
-            "actions": [vars(item).copy() for item in self.actions],
-            "reflection": self.reflection,
-            "events": [
-                {
-                    "kind": e.kind,
-                    "at": e.at.isoformat(),
-                    "step": e.step,
-                    "seconds": e.seconds,
-                    "to_step": e.to_step,
-                }
-                for e in self.events
-            ],
-            "saved_at": now.isoformat(),
-        }
+            deadline = now + timedelta(seconds=self.display_remaining())
+        return SessionSnapshot.model_construct(
+            format=SNAPSHOT_FORMAT,
+            id=self.id,
+            community=self.community,
+            protocol=self.protocol,
+            attendees=list(self.attendees),
+            roles={role: list(names) for role, names in self.roles.items()},
+            setup=dict(self.setup),
+            index=self.index,
+            running=self.running,
+            deadline=deadline,
+            started_at=self.started_at,
+            ended_at=self.ended_at,
+            outcome=self.outcome,
+            runs=[_run_snapshot(run) for run in self.runs],
+            actions=[ActionSnapshot.model_construct(**vars(item)) for item in self.actions],
+            reflection=self.reflection,
+            events=self._event_snapshots(),
+            saved_at=now,
+        )
+
+    def _event_snapshots(self) -> list[EventSnapshot]:
+        """The events as snapshots, each built once: the journal is written every second or
+        two, and a long meeting holds hundreds of events, which only ever get added to."""
+        built = self._events_built
+        kept = 0
+        for (event, _), current in zip(built, self.events, strict=False):
+            if event is not current:
+                break
+            kept += 1
+        del built[kept:]
+        built.extend((e, EventSnapshot.model_construct(**asdict(e))) for e in self.events[kept:])
+        return [snapshot for _, snapshot in built]
 
     @classmethod
-    def from_snapshot(cls, data: Mapping[str, Any], clock: Clock = SYSTEM_CLOCK) -> Session:
-        """Rebuild a session from ``snapshot()`` data. A running session comes back paused.
+    def from_snapshot(cls, snapshot: SessionSnapshot, clock: Clock = SYSTEM_CLOCK) -> Session:
+        """Rebuild a session from a snapshot read back by ``snapshot.parse`` (which checked
+        it). A running session comes back paused.
 
         It is paused as of ``saved_at``: the journal cannot know how long after that the app
         stopped, nor whether the room went on meeting, so the facilitator resumes by hand.
         """
-        if data.get("format") not in SNAPSHOT_FORMATS_READ:
-            raise SessionError(f"unknown journal format {data.get('format')!r}")
-        protocol = Protocol.model_validate(data["protocol"])
         session = cls(
-            protocol,
-            attendees=data["attendees"],
-            roles=data["roles"],
-            setup=data["setup"],
-            plan=[run["planned"] for run in data["runs"]],
+            snapshot.protocol,
+            attendees=snapshot.attendees,
+            roles=snapshot.roles,
+            setup=snapshot.setup,
+            plan=[run.planned for run in snapshot.runs],
             clock=clock,
-            session_id=data["id"],
-            community=data.get("community", ""),
+            session_id=snapshot.id,
+            community=snapshot.community,
             check_roles=False,
         )
-        for run, saved in zip(session.runs, data["runs"], strict=True):
-            run.extension = int(saved["extension"])
-            run.elapsed = float(saved["elapsed"])
-            run.visited = bool(saved["visited"])
-            run.notes = {str(k): str(v) for k, v in saved["notes"].items()}
-            if "turns" in saved:
-                run.order = [str(name) for name in saved["order"]]
-                run.scale = float(saved["scale"])
-                run.turns = [
-                    Turn(
-                        str(t["name"]),
-                        int(t["planned"]),
-                        str(t["label"]),
-                        int(t["round"]),
-                        int(t["extension"]),
-                        float(t["elapsed"]),
-                        str(t["note"]),
-                    )
-                    for t in saved["turns"]
-                ]
-                run.turn = int(saved["turn"])
-                if not 0 <= run.turn < len(run.turns):
-                    raise SessionError(f"turn {run.turn + 1} does not exist in {run.step.title}")
-        index = int(data["index"])
-        if not 0 <= index < len(session.runs):
-            raise SessionError(f"step {index + 1} does not exist in {protocol.title}")
-        session.index = index
-        session.started_at = _parse_time(data["started_at"])
-        session.ended_at = _parse_time(data["ended_at"])
-        session.outcome = Outcome(data["outcome"]) if data["outcome"] else None
-        session.actions = [ActionItem(**item) for item in data["actions"]]
-        session.reflection = data["reflection"]
-        session.events = [
-            Event(e["kind"], datetime.fromisoformat(e["at"]), e["step"], e["seconds"], e["to_step"])
-            for e in data["events"]
-        ]
-        if data["running"] and session.outcome is None:
-            saved_at = datetime.fromisoformat(data["saved_at"])
-            if data["format"] >= 2:
-                session._add_running_segment(datetime.fromisoformat(data["deadline"]), saved_at)
-            session.events.append(Event("pause", saved_at, session.index))
+        for run, saved in zip(session.runs, snapshot.runs, strict=True):
+            run.extension = saved.extension
+            run.elapsed = saved.elapsed
+            run.visited = saved.visited
+            run.notes = dict(saved.notes)
+            if saved.turns is not None:
+                run.order = list(saved.order or ())
+                run.scale = saved.scale or 1.0
+                run.turns = [Turn(**vars(turn)) for turn in saved.turns]
+                run.turn = saved.turn or 0
+            # Turns rebuilt at a scale worked back from the plan may round apart from those
+            # saved: the plan is what was saved.
+            run.planned = saved.planned
+        session.index = snapshot.index
+        session.started_at = snapshot.started_at
+        session.ended_at = snapshot.ended_at
+        session.outcome = snapshot.outcome
+        session.actions = [ActionItem(**vars(item)) for item in snapshot.actions]
+        session.reflection = snapshot.reflection
+        session.events = [Event(**vars(event)) for event in snapshot.events]
+        if snapshot.running and session.outcome is None:
+            segment = max(0.0, snapshot.running_segment())
+            run = session.current
+            run.elapsed += segment
+            if run.turns:
+                run.turns[run.turn].elapsed += segment
+            session.events.append(Event(EventKind.PAUSE, snapshot.saved_at, session.index))
         return session
 
-    def _add_running_segment(self, deadline: datetime, saved_at: datetime) -> None:
-        """Count the segment that was running when the snapshot was taken, up to ``saved_at``."""
-        run = self.current
-        turn = run.current_turn
-        budget, spent = (run.budget, run.elapsed) if turn is None else (turn.budget, turn.elapsed)
-        segment = budget - spent - (deadline - saved_at).total_seconds()
-        # A deadline is kept to the microsecond: a segment just begun may come back a hair below 0.
-        if segment < -0.001:
-            raise SessionError(f"the deadline {deadline.isoformat()} is after the time left")
-        segment = max(0.0, segment)
-        run.elapsed += segment
-        if turn is not None:
-            turn.elapsed += segment
 
-
-def _parse_time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+def _run_snapshot(run: StepRun) -> RunSnapshot:
+    turns = bool(run.turns)
+    return RunSnapshot.model_construct(
+        planned=run.planned,
+        extension=run.extension,
+        elapsed=run.elapsed,
+        visited=run.visited,
+        notes=dict(run.notes),
+        turn=run.turn if turns else None,
+        order=list(run.order) if turns else None,
+        scale=run.scale if turns else None,
+        turns=[TurnSnapshot.model_construct(**vars(turn)) for turn in run.turns] if turns else None,
+    )

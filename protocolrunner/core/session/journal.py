@@ -12,22 +12,28 @@ caller forces it) and, while the clock runs, at every tick of the run screen, wh
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..base import paths
 from ..base.atomic import write_atomic
-from ..base.problems import Problem
+from ..base.problems import FileProblems, Problem, read_regular
 from .clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:
-    # Imported where a session is restored: finding no interrupted session needs no models.
+    # Imported where a journal is read or written: finding no interrupted session needs no
+    # models (nor pydantic).
     from .engine import Session
+    from .snapshot import JournalFile
 
 JOURNAL_FORMAT = 1
+"""The journal file's own format (``snapshot.JournalFile``); the session inside has its own
+(``snapshot.SNAPSHOT_FORMAT``)."""
+MAX_JOURNAL_BYTES = 16 * 1024 * 1024
+"""The largest journal file read: a day of notes is far less, and a bound keeps a file that
+is not a journal from filling the memory."""
 SAVE_INTERVAL = 1.0
 """Seconds between writes while notes or state change; with a 1 s caller, loss stays under 2 s."""
 TIME_INTERVAL = 0.5
@@ -35,22 +41,49 @@ TIME_INTERVAL = 0.5
 writes and a crash loses less than 2 s of timing."""
 
 
+class JournalUnreadable(ValueError):
+    """A journal that cannot be resumed, whatever the reason: the one error reading one gives.
+
+    Its message is one line; ``key`` names the place in the file where there is one.
+    """
+
+    def __init__(self, reason: str, key: str = "") -> None:
+        super().__init__(f"{key}: {reason}" if key else reason)
+        self.reason = reason
+        self.key = key
+
+
 @dataclass(frozen=True)
 class JournalEntry:
-    """An interrupted session found on disk."""
+    """An interrupted session found on disk, read and checked."""
 
     path: Path
-    session_id: str
-    protocol_title: str
-    saved_at: datetime
-    record: str
-    protocol_sha256: str
-    data: dict[str, Any]
+    saved: JournalFile
+
+    @property
+    def session_id(self) -> str:
+        return self.saved.session.id
+
+    @property
+    def protocol_title(self) -> str:
+        return self.saved.session.protocol.title
+
+    @property
+    def saved_at(self) -> datetime:
+        return self.saved.session.saved_at
+
+    @property
+    def record(self) -> str:
+        return self.saved.record
+
+    @property
+    def protocol_sha256(self) -> str:
+        return self.saved.protocol_sha256
 
     def restore(self, clock: Clock = SYSTEM_CLOCK) -> Session:
         from .engine import Session
 
-        return Session.from_snapshot(self.data["session"], clock)
+        return Session.from_snapshot(self.saved.session, clock)
 
 
 class Journal:
@@ -96,13 +129,14 @@ class Journal:
             due = session.running and since >= self.time_interval
         if not force and not due:
             return False
-        payload = {
-            "format": JOURNAL_FORMAT,
-            "record": str(record),
-            "protocol_sha256": protocol_sha256,
-            "session": session.snapshot(),
-        }
-        text = json.dumps(payload, ensure_ascii=False, indent=1)
+        from .snapshot import JournalFile
+
+        # Built without validation: what the engine holds is written as it is, whatever it
+        # holds; the checks are for reading a file back.
+        saved = JournalFile.model_construct(
+            record=str(record), protocol_sha256=protocol_sha256, session=session.snapshot()
+        )
+        text = saved.model_dump_json(indent=1)
         # The journal holds a meeting's notes before anyone chose to save them: only this user
         # may read it, whatever the umask (its folder 0700, its files 0600).
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -126,32 +160,24 @@ class Journal:
         files = sorted(self.folder.glob("*.json"))
         if not files:
             return entries, problems
-        from .engine import SessionError
-
         for path in files:
             try:
                 entries.append(read_entry(path))
-            except (OSError, ValueError, KeyError, TypeError, AttributeError, SessionError) as exc:
-                problems.append(Problem(str(path), f"unreadable journal: {exc}"))
+            except JournalUnreadable as exc:
+                problems.append(
+                    Problem(str(path), f"unreadable journal: {exc.reason}", key=exc.key)
+                )
         entries.sort(key=lambda e: e.saved_at, reverse=True)
         return entries, problems
 
 
 def read_entry(path: Path) -> JournalEntry:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("format") != JOURNAL_FORMAT:
-        raise ValueError(f"unknown journal format {data.get('format')!r}")
-    snap = data["session"]
-    from .engine import Session
+    """The journal file at ``path``, checked whole, so a bad file is reported here and not on
+    Resume; any problem is a ``JournalUnreadable``."""
+    try:
+        raw = read_regular(path, str(path), MAX_JOURNAL_BYTES, file_type="journal")
+    except FileProblems as exc:
+        raise JournalUnreadable(exc.problems[0].message) from None
+    from .snapshot import JournalFile, parse
 
-    # Restoring once checks the whole snapshot, so a bad file is reported here, not on Resume.
-    Session.from_snapshot(snap)
-    return JournalEntry(
-        path=path,
-        session_id=str(snap["id"]),
-        protocol_title=str(snap["protocol"]["title"]),
-        saved_at=datetime.fromisoformat(snap["saved_at"]),
-        record=str(data.get("record", "")),
-        protocol_sha256=str(data.get("protocol_sha256", "")),
-        data=data,
-    )
+    return JournalEntry(path, parse(JournalFile, raw))
