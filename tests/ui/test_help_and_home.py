@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Header, Input, OptionList, Static
-from ui_flow import quit_key_shown, settle, start_session, still, sync
+from ui_flow import quit_key_shown, recording_notifications, settle, start_session, still, sync
 
 from protocolrunner.core.protocol.library import default_sources, load_library
 from protocolrunner.core.record.demo import write_demo
@@ -30,19 +30,6 @@ def help_text(app: ProtocolRunnerApp) -> str:
     dialog = app.screen
     assert isinstance(dialog, HelpDialog), dialog
     return "\n".join(str(s.render()) for s in dialog.query(Static))
-
-
-def recording_notifications(app: ProtocolRunnerApp) -> list[tuple[str, str]]:
-    """(title, message) of every toast the app shows from now on."""
-    shown: list[tuple[str, str]] = []
-    notify = app.notify
-
-    def record(message, *args, **kwargs):
-        shown.append((str(kwargs.get("title") or ""), str(message)))
-        return notify(message, *args, **kwargs)
-
-    app.notify = record  # type: ignore[method-assign]
-    return shown
 
 
 def quit_key_fits(app: ProtocolRunnerApp, width: int) -> bool:

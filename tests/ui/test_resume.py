@@ -13,6 +13,7 @@ from ui_flow import (
     countdown,
     countdown_text,
     plain,
+    recording_notifications,
     settle,
     start_session,
     sync,
@@ -189,3 +190,45 @@ async def test_discarding_the_interrupted_session(make_app, clock) -> None:
     async with again.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert not again.screen.query_one("#resume-banner", Static).display
+
+
+@sync
+async def test_home_offers_only_the_journals_it_can_read(make_app, clock) -> None:
+    """Beside a sound journal: one cut short, one from a newer protocolrunner, one edited by
+    hand. Home starts, offers the sound one, and names each other file in one line."""
+    expected = await _interrupted_meeting(make_app, clock, paused=True)
+    app = make_app()
+    folder = app.context.journal.folder
+    text = app.context.journal.path_for(expected["id"]).read_text(encoding="utf-8")
+    (folder / "cut.json").write_text(text[: len(text) // 2], encoding="utf-8")
+    newer = json.loads(text)
+    newer["session"]["format"] = 3
+    (folder / "newer.json").write_text(json.dumps(newer), encoding="utf-8")
+    edited = json.loads(text)
+    edited["session"]["runs"][1]["elapsed"] = "forty"
+    (folder / "edited.json").write_text(json.dumps(edited), encoding="utf-8")
+    shown = recording_notifications(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        assert [entry.session_id for entry in home.interrupted] == [expected["id"]]
+        assert plain(home.query_one("#resume-banner", Static)).startswith(
+            "Interrupted session: Consultancy, last saved"
+        )
+        # (Each is told on mount and again when the screen resumes: the same line twice.)
+        told = sorted({message for _, message in shown if "unreadable journal" in message})
+        assert [message.split(":")[0] for message in told] == [
+            str(folder / name) for name in ("cut.json", "edited.json", "newer.json")
+        ]
+        assert all("\n" not in message for message in told)
+        assert (
+            "session.runs.1.elapsed: unreadable journal: Input should be a valid number"
+            in (told[1])
+        )
+        assert "session.format: unreadable journal: unknown journal format 3" in told[2]
+
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, RunScreen)
+        assert app.screen.session.id == expected["id"]

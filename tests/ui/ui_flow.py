@@ -12,6 +12,7 @@ from typing import Any
 
 from support import sync as sync  # the UI tests' async style, defined once for all tests
 from textual import events
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Digits, Footer, Input, OptionList, SelectionList, TextArea
@@ -232,6 +233,19 @@ async def end_meeting(pilot: Pilot, key: str = "f12") -> SummaryScreen:
     summary = pilot.app.screen
     assert isinstance(summary, SummaryScreen), summary
     return summary
+
+
+def recording_notifications(app: App[Any]) -> list[tuple[str, str]]:
+    """(title, message) of every toast the app shows from now on."""
+    shown: list[tuple[str, str]] = []
+    notify = app.notify
+
+    def record(message, *args, **kwargs):
+        shown.append((str(kwargs.get("title") or ""), str(message)))
+        return notify(message, *args, **kwargs)
+
+    app.notify = record  # type: ignore[method-assign]
+    return shown
 
 
 def plain(widget: Widget) -> str:

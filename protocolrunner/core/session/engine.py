@@ -790,11 +790,11 @@ class Session:
             run.elapsed = saved.elapsed
             run.visited = saved.visited
             run.notes = dict(saved.notes)
-            if saved.turns is not None:
-                run.order = list(saved.order or ())
-                run.scale = saved.scale or 1.0
+            if saved.turns:
+                run.order = list(saved.order)
+                run.scale = saved.scale
                 run.turns = [Turn(**vars(turn)) for turn in saved.turns]
-                run.turn = saved.turn or 0
+                run.turn = saved.turn
             # Turns rebuilt at a scale worked back from the plan may round apart from those
             # saved: the plan is what was saved.
             run.planned = saved.planned
@@ -816,15 +816,14 @@ class Session:
 
 
 def _run_snapshot(run: StepRun) -> RunSnapshot:
-    turns = bool(run.turns)
     return RunSnapshot.model_construct(
         planned=run.planned,
         extension=run.extension,
         elapsed=run.elapsed,
         visited=run.visited,
         notes=dict(run.notes),
-        turn=run.turn if turns else None,
-        order=list(run.order) if turns else None,
-        scale=run.scale if turns else None,
-        turns=[TurnSnapshot.model_construct(**vars(turn)) for turn in run.turns] if turns else None,
+        turn=run.turn,
+        order=list(run.order),
+        scale=run.scale,
+        turns=[TurnSnapshot.model_construct(**vars(turn)) for turn in run.turns],
     )

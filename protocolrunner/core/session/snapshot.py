@@ -93,39 +93,43 @@ class TurnSnapshot(_Model):
 
 
 class RunSnapshot(_Model):
-    """One step's run (``engine.StepRun``). The four turn keys come together, and only for a
-    step taken in turns that someone takes; otherwise they are left out of the file."""
+    """One step's run: the fields of ``engine.StepRun`` but its step. The four turn keys
+    (``turn``, ``order``, ``scale``, ``turns``) come together, and only for a step that someone
+    takes in turns; otherwise they are left out of the file and have the engine's defaults."""
 
     planned: Seconds
     extension: SignedSeconds
     elapsed: Spent
     visited: bool
     notes: dict[str, str]
-    turn: Count | None = None
-    order: list[str] | None = None
-    scale: Annotated[float, Field(gt=0, le=MAX_SECONDS)] | None = None
-    turns: list[TurnSnapshot] | None = None
+    turn: Count = 0
+    order: list[str] = Field(default_factory=list)
+    scale: Annotated[float, Field(ge=0, le=MAX_SECONDS)] = 1.0
+    turns: list[TurnSnapshot] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check_turns(self) -> Self:
-        keys = (self.turn, self.order, self.scale, self.turns)
-        if any(key is None for key in keys) and any(key is not None for key in keys):
-            raise ValueError("turn, order, scale and turns go together")
-        if self.turns is not None and not 0 <= (self.turn or 0) < len(self.turns):
-            raise ValueError(f"turn {(self.turn or 0) + 1} does not exist")
+        given = self.model_fields_set & set(_TURN_KEYS)
+        if given and len(given) < len(_TURN_KEYS):
+            raise ValueError(f"{', '.join(_TURN_KEYS)} go together")
+        if given and not self.turn < len(self.turns):
+            raise ValueError(f"turn {self.turn + 1} does not exist")
         return self
 
     @model_serializer(mode="wrap")
     def _leave_out_no_turns(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        if self.turns is None:
-            for key in ("turn", "order", "scale", "turns"):
+        if not self.turns:
+            for key in _TURN_KEYS:
                 data.pop(key, None)
         return data
 
     @property
     def budget(self) -> int:
         return self.planned + self.extension
+
+
+_TURN_KEYS = ("turn", "order", "scale", "turns")
 
 
 class ActionSnapshot(_Model):
@@ -185,13 +189,11 @@ class SessionSnapshot(_Model):
     def _check(self) -> Self:
         steps = self.protocol.steps
         if len(self.runs) != len(steps):
-            raise ValueError(
-                f"{len(self.runs)} steps run, but {self.protocol.title} has {len(steps)}"
-            )
+            raise ValueError(f"{len(self.runs)} steps run, but the protocol has {len(steps)}")
         if self.index >= len(steps):
-            raise ValueError(f"step {self.index + 1} does not exist in {self.protocol.title}")
+            raise ValueError(f"step {self.index + 1} does not exist: the protocol has {len(steps)}")
         for step, run in zip(steps, self.runs, strict=True):
-            if run.turns is not None and step.turns is None:
+            if run.turns and step.turns is None:
                 raise ValueError(f"step '{step.id}' is not taken in turns")
         if self.counting:
             if self.deadline is None:
@@ -211,11 +213,11 @@ class SessionSnapshot(_Model):
         if not self.counting or self.deadline is None:
             return 0.0
         run = self.runs[self.index]
-        if run.turns is None or run.turn is None:
-            budget, spent = run.budget, run.elapsed
-        else:
+        if run.turns:
             turn = run.turns[run.turn]
             budget, spent = turn.planned + turn.extension, turn.elapsed
+        else:
+            budget, spent = run.budget, run.elapsed
         return budget - spent - (self.deadline - self.saved_at).total_seconds()
 
 
@@ -262,5 +264,6 @@ def _shown(value: object) -> str:
 
 
 def _shown_key(part: str | int) -> str:
-    text = str(part)
+    """A part of a key path, on one line and short (a dict key comes from the file)."""
+    text = str(part) if str(part).isprintable() else repr(part)
     return text if len(text) <= 40 else text[:39] + "…"
