@@ -216,8 +216,7 @@ async def test_home_offers_only_the_journals_it_can_read(make_app, clock) -> Non
         assert plain(home.query_one("#resume-banner", Static)).startswith(
             "Interrupted session: Consultancy, last saved"
         )
-        # (Each is told on mount and again when the screen resumes: the same line twice.)
-        told = sorted({message for _, message in shown if "unreadable journal" in message})
+        told = sorted(message for _, message in shown if "unreadable journal" in message)
         assert [message.split(":")[0] for message in told] == [
             str(folder / name) for name in ("cut.json", "edited.json", "newer.json")
         ]
@@ -227,6 +226,14 @@ async def test_home_offers_only_the_journals_it_can_read(make_app, clock) -> Non
             in (told[1])
         )
         assert "session.format: unreadable journal: unknown journal format 3" in told[2]
+
+        # Home is shown again after each screen (here, help): each file was named once.
+        await pilot.press("question_mark")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is home
+        assert len([m for _, m in shown if "unreadable journal" in m]) == 3
 
         await pilot.press("r")
         await settle(pilot)

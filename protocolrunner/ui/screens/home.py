@@ -83,6 +83,8 @@ class HomeScreen(Screen):
         super().__init__()
         self.entries: list[LibraryEntry] = []
         self.interrupted: list[JournalEntry] = []
+        self._told: set[str] = set()
+        """Unreadable journals already named: home is shown again after every screen."""
 
     def compose(self) -> ComposeResult:
         community = self.app.context.community_info
@@ -167,8 +169,10 @@ class HomeScreen(Screen):
                     " discard",
                 )
             )
-        for problem in problems:
-            self.notify(visible(str(problem)), severity="warning", markup=False)
+        for problem in map(str, problems):
+            if problem not in self._told:
+                self._told.add(problem)
+                self.notify(visible(problem), severity="warning", markup=False)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
