@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from textual.binding import ActiveBinding, Binding
-from textual.screen import Screen
+
+from .styles import StyledScreen
 
 
-class SteadyFooterScreen(Screen):
+class SteadyFooterScreen(StyledScreen):
     """A screen whose own keys come first in its footer, in the order it declares them.
 
     Textual orders the footer by the focus chain: a focused box that binds the same key (a

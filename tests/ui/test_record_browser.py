@@ -25,7 +25,7 @@ from protocolrunner.ui.screens.home import HomeScreen
 from protocolrunner.ui.screens.record_detail import RecordDetailScreen
 from protocolrunner.ui.screens.record_sessions import RecordSessionsScreen
 from protocolrunner.ui.widgets.session_table import SessionTable
-from protocolrunner.ui.widgets.session_view import MATCH_STYLE, SessionView
+from protocolrunner.ui.widgets.session_view import SessionView
 
 SIZE = (100, 30)
 KIM = "[bold]Kim"
@@ -369,7 +369,7 @@ async def test_open_export_and_copy_a_session(app: ProtocolRunnerApp, tmp_path: 
         assert opened.focus.split()[0] in text.plain
         for step in opened.steps:
             assert step.title in text.plain
-        highlighted = [text.plain[s.start : s.end] for s in text.spans if s.style == MATCH_STYLE]
+        highlighted = [text.plain[s.start : s.end] for s in text.spans if s.style == view.match]
         assert highlighted and all(h.lower().startswith(word) for h in highlighted)
         assert view.matches == len(highlighted)
 

@@ -6,6 +6,7 @@ screen is asked to read it with ``tick``.
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -78,12 +79,25 @@ async def advance(pilot: Pilot, clock, seconds: float) -> None:
 
 async def type_search(pilot: Pilot, text: str) -> None:
     """Type ``text`` key by key as a burst, then its last key after a pause on the app's fake
-    clock: the browser's debounced search runs on that key, with no real wait."""
+    clock: the browser's debounced search runs on that key, with no real wait. Returns once the
+    preview shows where the selected session matched (read from its file in a thread)."""
     for ch in text[:-1]:
         await pilot.press(ch)
     if pilot.app.ready:  # before the record is open nothing is searched, and there is no clock
         pilot.app.context.clock.advance(2 * SEARCH_DEBOUNCE)
     await pilot.press(text[-1])
+    await workers_done(pilot)
+
+
+async def workers_done(pilot: Pilot) -> None:
+    """Let the screen start its reads, finish them, and show what they read (the app's own
+    workers, such as opening the record, are not waited for)."""
+    await pilot.pause()
+    screen = pilot.app.screen
+    # A read replaced by a newer one is cancelled: waiting for it would raise, not wait.
+    await asyncio.gather(
+        *(w.wait() for w in pilot.app.workers if w.node is screen), return_exceptions=True
+    )
     await pilot.pause()
 
 

@@ -29,7 +29,7 @@ from ..base.atomic import write_atomic
 from ..base.problems import FileProblems, Problem, decode_toml, parse_toml, read_regular, read_toml
 from ..protocol.summaries import SummaryCache, problems_from_json, problems_json
 from ..session.clock import SYSTEM_CLOCK, Clock
-from .scan import scan_sessions
+from .scan import SESSION_SUFFIX, scan_sessions
 
 if TYPE_CHECKING:
     # Imported where used: opening a record, and reading what the search index or the summary
@@ -46,6 +46,9 @@ FOLLOWTHROUGH_DIR = "followthrough"
 LOCK_FILE = ".protocolrunner.lock"
 DEFAULT_COMMUNITY = "Our community"
 """The name of the community a record made on first use starts with."""
+SMALL_RECORD = 300
+"""Up to this many session files, bringing the search index up to date takes a few
+milliseconds: a screen may read such a record while it draws its first frame."""
 
 
 class RecordError(RuntimeError):
@@ -487,6 +490,18 @@ class Record:
     def session_files(self) -> list[Path]:
         return sorted(Path(p) for p in scan_sessions(self.sessions_dir).files)
 
+    def is_small(self, limit: int = SMALL_RECORD) -> bool:
+        """Whether the record has at most ``limit`` session files, counted by name in the
+        year folders without reading or even looking at them (a folder that cannot be listed
+        counts as empty: reading it costs nothing either)."""
+        count = 0
+        for year in _listing(self.sessions_dir):
+            if not year.name.startswith("."):
+                count += sum(1 for entry in _listing(year) if entry.name.endswith(SESSION_SUFFIX))
+                if count > limit:
+                    return False
+        return True
+
     def load_session(self, path: Path, *, followthrough: bool = True) -> SessionRecord:
         """The session in ``path``, its action items in the state the group last gave them
         (``followthrough=False``: as the file says, which the search index keeps)."""
@@ -607,6 +622,15 @@ class Record:
         root = self.root.resolve()
         if root != path.resolve() and root not in path.resolve().parents:
             raise RecordError(f"{path} is outside the record {self.root}")
+
+
+def _listing(folder: Path | os.DirEntry[str]) -> list[os.DirEntry[str]]:
+    """What ``folder`` holds; nothing when it is not a folder or cannot be listed."""
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError:
+        return []
 
 
 def _folder_times(folder: Path) -> tuple[tuple[str, int], ...]:

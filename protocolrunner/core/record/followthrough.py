@@ -126,23 +126,6 @@ def mark(
     return event
 
 
-SMALL_RECORD = 300
-"""Up to this many session files, reading the open items takes a few milliseconds."""
-
-
-def is_small(record: Record, limit: int = SMALL_RECORD) -> bool:
-    """Whether the record has at most ``limit`` session files (counted without reading them)."""
-    count = 0
-    if not record.sessions_dir.is_dir():
-        return True
-    for year in record.sessions_dir.iterdir():
-        if year.is_dir() and not year.name.startswith("."):
-            count += sum(1 for name in year.iterdir() if name.suffix == ".toml")
-            if count > limit:
-                return False
-    return True
-
-
 def load_items(
     record: Record, *, closed: bool = False, index_path: Path | None = None
 ) -> list[OpenItem]:

@@ -203,7 +203,7 @@ def keys_table(groups: list[KeyGroup]) -> Content:
         rows.append(Content.styled(heading, "bold"))
         for line in group.lines:
             parts: list[str | tuple[str, str]] = [
-                (f"{' / '.join(line.keys):>{width}}", "bold $accent"),
+                (f"{' / '.join(line.keys):>{width}}", ".help--key"),
                 "  ",
                 visible(line.text),
             ]
@@ -218,9 +218,15 @@ def keys_table(groups: list[KeyGroup]) -> Content:
 class HelpDialog(ModalScreen[None]):
     """Lists every key of a screen, including those the footer has no room for."""
 
+    COMPONENT_CLASSES = {"help--key"}
+
     DEFAULT_CSS = """
     HelpDialog {
         align: center middle;
+    }
+    HelpDialog > .help--key {
+        color: $accent;
+        text-style: bold;
     }
     HelpDialog > VerticalScroll {
         width: 76;  /* TEXT_WIDTH + 6 */

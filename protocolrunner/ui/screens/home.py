@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -16,6 +15,7 @@ from ...core.base.text import visible
 from ...core.protocol.library import LibraryEntry
 from ...core.session.journal import JournalEntry
 from ..app import ProtocolRunnerApp
+from ..styles import StyledScreen
 from ..widgets.followthrough import FollowThrough
 from ..widgets.preview import ProtocolPreview
 
@@ -48,7 +48,7 @@ class LibraryList(OptionList):
     ]
 
 
-class HomeScreen(Screen):
+class HomeScreen(StyledScreen):
     """Where a meeting starts."""
 
     app = getters.app(ProtocolRunnerApp)

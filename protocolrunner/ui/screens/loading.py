@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from ..styles import StyledScreen
 
-class LoadingScreen(Screen):
+
+class LoadingScreen(StyledScreen):
     """What the app shows until its record and protocol library are open."""
 
     DEFAULT_CSS = """

@@ -15,7 +15,6 @@ from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ...core.base.durations import format_minutes
@@ -25,6 +24,7 @@ from ...core.protocol.library import LibraryEntry, load_protocol_file
 from ...core.session.engine import Session
 from ...core.session.roles import propose_fair
 from ..app import ProtocolRunnerApp
+from ..styles import StyledScreen
 from ..widgets.preview import ProtocolPreview
 
 POLL_SECONDS = 0.4
@@ -83,7 +83,7 @@ def sample_session(entry: LibraryEntry, clock) -> Session:
     )
 
 
-class PreviewScreen(Screen):
+class PreviewScreen(StyledScreen):
     """One protocol file, watched."""
 
     app = getters.app(ProtocolRunnerApp)

@@ -27,9 +27,8 @@ from ...core.record.folder import COMMUNITY_FILE, RecordError
 from ...core.record.models import Community, Member
 from ..app import ProtocolRunnerApp
 from ..footer import SteadyFooterScreen
+from ..styles import HEADING
 from ..widgets.editors import SafeInput, SafeTextArea
-
-HEADING = "bold $accent"
 
 
 def member_content(member: Member) -> Content:

@@ -7,7 +7,6 @@ from pathlib import Path
 from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from ...core.base.text import visible
@@ -15,10 +14,11 @@ from ...core.export.markdown import session_markdown
 from ...core.record.models import SessionRecord
 from ..app import ProtocolRunnerApp
 from ..exporting import export_sessions
+from ..styles import StyledScreen
 from ..widgets.session_view import SessionView
 
 
-class RecordDetailScreen(Screen):
+class RecordDetailScreen(StyledScreen):
     """A recorded session, with the search that led here highlighted."""
 
     app = getters.app(ProtocolRunnerApp)

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from textual import getters, on, work
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...core.base.text import visible
-from ...core.record.folder import RecordError
-from ...core.record.followthrough import is_small
 from ...core.record.members import PRESENTER, MemberHistory, load_history, member_histories
 from ...core.session.roles import PastSession
 from ..app import ProtocolRunnerApp
-
-HEADING = "bold $accent"
+from ..reading import read_then_show
+from ..styles import HEADING, StyledScreen
 
 
 def _day(day: date | None) -> str:
@@ -34,7 +31,7 @@ def _place(place: int | None) -> str:
     return f"#{place}" if place else "–"
 
 
-class MembersScreen(Screen):
+class MembersScreen(StyledScreen):
     """The community's members and what they have done in it."""
 
     app = getters.app(ProtocolRunnerApp)
@@ -78,31 +75,13 @@ class MembersScreen(Screen):
                 ("  · reading the record…", "dim"),
             )
         )
-        if is_small(self.app.context.record):
-            self._show(self._read())
-        else:
-            self._read_in_thread()
+        record = self.app.context.record
+        read_then_show(
+            self, lambda: load_history(record), self._show, group="members", fallback=list
+        )
 
-    def _read(self) -> list[PastSession] | None:
-        try:
-            return load_history(self.app.context.record)
-        except (OSError, RecordError) as exc:
-            self.app.call_later(
-                self.notify,
-                visible(f"Could not read the record: {exc}"),
-                severity="error",
-                markup=False,
-            )
-            return None
-
-    @work(thread=True, exclusive=True, group="members")
-    def _read_in_thread(self) -> None:
-        history = self._read()
-        self.app.call_from_thread(self._show, history)
-
-    def _show(self, history: list[PastSession] | None) -> None:
+    def _show(self, history: list[PastSession]) -> None:
         community = self.app.context.community
-        history = history or []
         self.histories = member_histories(
             community.members, history, self.rotating[:2] or [PRESENTER], others=True
         )

@@ -18,7 +18,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
+from textual.style import Style
 from textual.timer import Timer
 from textual.validation import Function
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
@@ -30,6 +30,7 @@ from ...core.record.browse import (
     MAX_TERMS,
     PAGE_SIZE,
     SessionPages,
+    Span,
     describe_problem,
     parse_day,
     session_snippet,
@@ -45,6 +46,8 @@ from ...core.record.index import (
     default_index_path,
 )
 from ..app import ProtocolRunnerApp
+from ..reading import read_then_show
+from ..styles import PLAIN, StyledScreen, match_style
 from ..widgets.editors import SafeInput
 from ..widgets.session_table import SessionTable
 from ..widgets.session_view import highlighted
@@ -62,7 +65,7 @@ def _is_day(text: str) -> bool:
     return True
 
 
-class RecordSessionsScreen(Screen):
+class RecordSessionsScreen(StyledScreen):
     """Browse, filter and search the sessions of the community record."""
 
     app = getters.app(ProtocolRunnerApp)
@@ -126,6 +129,8 @@ class RecordSessionsScreen(Screen):
         table.set_width(self.size.width)
         table.focus()
         self.watch(table, "scroll_y", self._scrolled, init=False)
+        # The matches are drawn in the theme's colours: another theme draws them again.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._show_preview())
         if self.app.ready:
             self.open_record()
 
@@ -464,20 +469,42 @@ class RecordSessionsScreen(Screen):
             return
         query = self._highlight
         focus = " ".join(visible(row.focus).split())
-        parts = [highlighted(focus, query)] if focus else [Content("(no focusing question)")]
-        if query.strip():
+
+        def first(match: Style) -> Content:
+            return highlighted(focus, query, match) if focus else Content("(no focusing question)")
+
+        if not query.strip():
+            preview.update(first(PLAIN))
+            return
+        # Where the search matched is read from the session file: in a thread, so that an
+        # arrow key held down a list of results never waits for the disk. The preview changes
+        # once, when the match is found, and only for the session still selected.
+        record = self.app.context.record
+        width = max(40, self.size.width - 4)
+
+        def read() -> tuple[str, list[Span]]:
             try:
-                record = self.app.context.record.load_session(row.path)
+                session = record.load_session(row.path)
             except (FileProblems, OSError):
-                record = None
-            if record is not None:
-                text, spans = session_snippet(record, query, width=max(40, self.size.width - 4))
-                if text:
-                    match = Content(text)
-                    for start, end in spans:
-                        match = match.stylize("bold $text on $warning-muted", start, end)
-                    parts.append(Content.styled("match: ", "$text-muted") + match)
-        preview.update(Content("\n").join(parts))
+                return "", []
+            return session_snippet(session, query, width=width)
+
+        def show(snippet: tuple[str, list[Span]]) -> None:
+            if self.selected != row or self._highlight != query:
+                return
+            text, spans = snippet
+            style = match_style(self)
+            parts = [first(style)]
+            if text:
+                found = Content(text)
+                for start, end in spans:
+                    found = found.stylize(style, start, end)
+                parts.append(Content.styled("match: ", "$text-muted") + found)
+            preview.update(Content("\n").join(parts))
+
+        read_then_show(
+            self, read, show, group="record-preview", fallback=lambda: ("", []), at_once=False
+        )
 
     # -- actions -------------------------------------------------------------------------------
     def action_open(self) -> None:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from textual import getters, on, work
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Select, Static
 
 from ...core.base.durations import format_duration
 from ...core.base.text import visible
-from ...core.record.folder import RecordError
-from ...core.record.followthrough import is_small
 from ...core.record.stats import StepTiming, load_step_timings
 from ..app import ProtocolRunnerApp
+from ..reading import read_then_show
+from ..styles import StyledScreen
 
 TITLE_WIDTH = 24
 
@@ -71,7 +70,7 @@ def timing_table(timings: list[StepTiming], width: int) -> Content:
     return Content("\n").join(rows)
 
 
-class TimingScreen(Screen):
+class TimingScreen(StyledScreen):
     """Pick a protocol; see how its steps really run."""
 
     app = getters.app(ProtocolRunnerApp)
@@ -115,35 +114,26 @@ class TimingScreen(Screen):
             self.load()
 
     def load(self) -> None:
-        if self.protocol_id is None:
+        protocol_id = self.protocol_id
+        if protocol_id is None:
             return
-        if is_small(self.app.context.record):
-            self._show(*self._read(self.protocol_id))
-        else:
+        record = self.app.context.record
+        small = record.is_small()
+        if not small:
             self.query_one("#timing-summary", Static).update(
                 Content.styled("Reading the record…", "dim")
             )
-            self._read_in_thread(self.protocol_id)
+        read_then_show(
+            self,
+            lambda: load_step_timings(record, protocol_id),
+            self._show,
+            group="timing",
+            fallback=lambda: ([], 0),
+            at_once=small,
+        )
 
-    def _read(self, protocol_id: str) -> tuple[list[StepTiming], int]:
-        try:
-            return load_step_timings(self.app.context.record, protocol_id)
-        except (OSError, RecordError) as exc:
-            self.app.call_later(
-                self.notify,
-                visible(f"Could not read the record: {exc}"),
-                severity="error",
-                markup=False,
-            )
-            return [], 0
-
-    @work(thread=True, exclusive=True, group="timing")
-    def _read_in_thread(self, protocol_id: str) -> None:
-        timings, sessions = self._read(protocol_id)
-        self.app.call_from_thread(self._show, timings, sessions)
-
-    def _show(self, timings: list[StepTiming], sessions: int) -> None:
-        self.timings, self.sessions = timings, sessions
+    def _show(self, read: tuple[list[StepTiming], int]) -> None:
+        self.timings, self.sessions = timings, sessions = read
         planned = sum(t.planned for t in timings)
         actual = sum(t.median for t in timings)
         self.query_one("#timing-summary", Static).update(

@@ -32,6 +32,7 @@ from ...core.session.wording import voice_lines
 from ..app import ProtocolRunnerApp
 from ..dialogs.blank import BLANK_TOOLTIP, BlankScreen
 from ..footer import SteadyFooterScreen
+from ..styles import HEADING
 from ..widgets.countdown import Countdown
 from ..widgets.notes import NoteEditor, NotesPanel
 from ..widgets.plan import PlanView
@@ -46,12 +47,15 @@ WAKE_MARGIN = 0.01
 MINUTE = Binding.Group("±1 min")
 
 
+SPEAK = ".run--speak"
+SILENT = ".run--silent"
 VOICE_STYLES = {
-    "speak": "bold $success",
-    "silent": "bold $warning",
-    "silent-step": "bold $warning",
-    "facilitator": "bold $accent",
+    "speak": SPEAK,
+    "silent": SILENT,
+    "silent-step": SILENT,
+    "facilitator": ".run--facilitator",
 }
+"""The style of each kind of voice line, by its component class (run.tcss says how it looks)."""
 
 
 class RunScreen(SteadyFooterScreen):
@@ -60,6 +64,7 @@ class RunScreen(SteadyFooterScreen):
     app = getters.app(ProtocolRunnerApp)
 
     CSS_PATH = "run.tcss"
+    COMPONENT_CLASSES = {"run--speak", "run--silent", "run--facilitator"}
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
@@ -333,7 +338,7 @@ class RunScreen(SteadyFooterScreen):
                     yield Static(id="facilitator-notes")
                     yield Static(id="instructions")
             with Vertical(id="run-side"):
-                yield Static(Content.styled("Plan", "bold $accent"), id="plan-title")
+                yield Static(Content("Plan"), id="plan-title", classes="heading")
                 yield PlanView(id="plan")
                 yield ProgressBar(total=100, show_eta=False, id="progress")
                 yield Static(id="totals")
@@ -394,7 +399,7 @@ class RunScreen(SteadyFooterScreen):
         prompts.set_class(not step.prompts, "-empty")
         prompts.update(
             Content("\n").join(
-                [Content.styled("Prompts", "bold $accent")]
+                [Content.styled("Prompts", HEADING)]
                 + [Content.assemble("• ", " ".join(visible(p).split())) for p in step.prompts]
             )
         )
@@ -422,7 +427,7 @@ class RunScreen(SteadyFooterScreen):
             self.query_one("#speakers", Static).update(self._speakers_line())
             return
         person = s.turn_person(turn)
-        now = Content.assemble(("Now: ", "bold $success"), (visible(person.name), "bold"))
+        now = Content.assemble(("Now: ", SPEAK), (visible(person.name), "bold"))
         if person.role_name:
             now = Content.assemble(now, f" ({visible(person.role_name)})")
         if turn.label:
@@ -447,7 +452,7 @@ class RunScreen(SteadyFooterScreen):
         if question:
             lines.append(
                 Content.assemble(
-                    (f"Round {turn.round + 1}: ", "bold $accent"),
+                    (f"Round {turn.round + 1}: ", HEADING),
                     " ".join(visible(question).split()),
                 )
             )

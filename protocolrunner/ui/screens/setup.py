@@ -44,6 +44,7 @@ from ...core.session.roles import (
 from ..app import ProtocolRunnerApp
 from ..dialogs.confirm import ConfirmDialog
 from ..footer import SteadyFooterScreen
+from ..reading import read_then_show
 from ..widgets.editors import SafeInput, SafeTextArea
 from ..widgets.followthrough import FollowThrough
 from ..widgets.role_picker import RolePicker, RoleRow
@@ -81,6 +82,10 @@ class SetupScreen(SteadyFooterScreen):
         self.plan: list[int] = natural_plan(self.protocol, self.attendees, {})
         self._shuffles = 0
         self._history: list[PastSession] | None = None
+        """Who held which role when: read once per setup, off the UI thread for a large record."""
+        self._fair_waits = False
+        """Fair rotation was asked for and waits for the history (shown once it is read)."""
+        self._fair_quiet = True
         self._untouched: tuple[object, ...] = ()
         """The form as it opened: Escape leaves without asking only while it is the same."""
 
@@ -162,6 +167,13 @@ class SetupScreen(SteadyFooterScreen):
         self._show_attendance()
         self.query(".setup-multiline, Input").first().focus()
         self._untouched = self._form()
+        # Through the search index, once per setup: reading every session file on each tick of
+        # the attendance list would freeze the screen. A small record is read before the first
+        # frame; a large one in a thread, the roles saying so until it is read.
+        record = self.app.context.record
+        read_then_show(
+            self, lambda: load_history(record), self._history_read, group="setup", fallback=list
+        )
 
     # -- who is here ----------------------------------------------------------------------------
     @property
@@ -202,21 +214,29 @@ class SetupScreen(SteadyFooterScreen):
         else:
             self.action_propose(quiet=True)
 
-    def _role_history(self) -> list[PastSession]:
-        # Read once per setup, through the search index: reading every session file of a
-        # large record on each tick of the attendance list would freeze the screen.
-        if self._history is None:
-            self._history = load_history(self.app.context.record)
-        return self._history
+    def _history_read(self, history: list[PastSession]) -> None:
+        self._history = history
+        if self._fair_waits:
+            untouched = self._form() == self._untouched
+            self.action_propose(quiet=self._fair_quiet)
+            if untouched:  # the proposal setup opens with: Escape still leaves at once
+                self._untouched = self._form()
 
     def action_propose(self, quiet: bool = False) -> None:
         self._shuffles = 0
-        self.proposal = propose_fair(self.protocol, self.present, self._role_history())
+        if self._history is None:
+            self._fair_waits = True
+            self._fair_quiet = quiet
+            self._show_roles()
+            return
+        self._fair_waits = False
+        self.proposal = propose_fair(self.protocol, self.present, self._history)
         self._show_roles()
         if not quiet:
             self.notify("Roles proposed by fair rotation")
 
     def action_shuffle(self, again: bool = True) -> None:
+        self._fair_waits = False
         if again:
             self._shuffles += 1
         seed = random.randrange(1 << 32) if again else self._shuffles
@@ -254,11 +274,22 @@ class SetupScreen(SteadyFooterScreen):
             for p in self.query(RolePicker)
             if p.role_id == role_id and p.value is not Select.NULL
         ]
+        self._fair_waits = False
         self.proposal = pick_by_hand(self.protocol, self.present, self.proposal, role_id, names)
         self._show_roles()
 
     def _show_roles(self) -> None:
         present = self.present
+        if self._fair_waits:
+            # No proposal yet rather than an unfair one, or "nobody" in every role.
+            waiting = "Fair rotation: reading who held which role before…"
+            self.query_one("#roles-summary", Static).update(Content.styled(waiting, "dim"))
+            self.query_one("#roles-problems", Static).update(Content(""))
+            with self.prevent(Select.Changed):
+                options = [(Content(visible(n)), n) for n in present]
+                for picker in self.query(RolePicker):
+                    picker.set_options(options)
+            return
         lines: list[Content] = []
         for role in self.protocol.roles:
             names = visible(", ".join(self.roles.get(role.id, []))) or "nobody"
@@ -341,6 +372,9 @@ class SetupScreen(SteadyFooterScreen):
             self.query_one(f"#setup-{question_id}").focus()
             return
         present = self.present
+        if self._fair_waits:
+            self.notify("The roles come in a moment: the record is still being read")
+            return
         problems = check_assignment(self.protocol, present, self.roles)
         if problems:
             self.notify(visible(problems[0]), severity="error", markup=False)

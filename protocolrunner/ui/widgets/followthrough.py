@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
-from textual import getters, work
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -26,13 +26,13 @@ from ...core.record.followthrough import (
     OpenItem,
     State,
     carried_note,
-    is_small,
     load_open_items,
     mark,
     source_label,
 )
 from ...core.record.index import name_key
 from ..app import ProtocolRunnerApp
+from ..reading import read_then_show
 
 KEYS_HINT = "space done · f carry forward · x drop"
 
@@ -137,35 +137,24 @@ class FollowThrough(Vertical):
 
     # -- loading --------------------------------------------------------------------------------
     def reload(self) -> None:
-        """Read the open items: at once for a small record, in a thread for a large one."""
-        record = self.app.context.record
-        if is_small(record):
-            self._loaded(self._read())
-        else:
-            self._read_in_thread()
+        """Read the open items (at once for a small record, in a thread for a large one)."""
+        record, today = self.app.context.record, self.today
 
-    def _read(self) -> list[OpenItem]:
-        problems: list[Problem] = []
-        try:
-            items = load_open_items(self.app.context.record, today=self.today, problems=problems)
-            self.problems = problems
-            return items
-        except (OSError, RecordError) as exc:
-            self.app.call_later(
-                self.notify,
-                visible(f"Could not read the action items: {exc}"),
-                severity="error",
-                markup=False,
-            )
-            return []
+        def read() -> tuple[list[OpenItem], list[Problem]]:
+            problems: list[Problem] = []
+            return load_open_items(record, today=today, problems=problems), problems
 
-    @work(thread=True, exclusive=True, group="followthrough")
-    def _read_in_thread(self) -> None:
-        items = self._read()
-        self.app.call_from_thread(self._loaded, items)
+        read_then_show(
+            self,
+            read,
+            self._loaded,
+            group="followthrough",
+            fallback=lambda: ([], []),
+            failure="Could not read the action items",
+        )
 
-    def _loaded(self, items: list[OpenItem]) -> None:
-        self.items = items
+    def _loaded(self, read: tuple[list[OpenItem], list[Problem]]) -> None:
+        self.items, self.problems = read
         self.loaded = True
         self._show()
         self.post_message(self.Loaded(self.problems))

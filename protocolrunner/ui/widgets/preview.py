@@ -8,8 +8,7 @@ from textual.widgets import Static
 
 from ...core.base.text import visible
 from ...core.protocol.library import LibraryEntry
-
-HEADING = "bold $accent"
+from ..styles import HEADING
 
 
 def _paragraph(text: str) -> str:

@@ -2,25 +2,25 @@
 
 Cells are Rich ``Text`` built from plain strings (never parsed as markup, so a note or a name
 with ``[bold]`` shows as typed, and a control character shows as an escape such as ``\\x1b``),
-with search matches styled by the spans the core finds.
+with search matches styled by the spans the core finds, in the look ``app.tcss`` gives ``.match``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from rich.console import JustifyMethod
+from rich.console import Console, ConsoleOptions, JustifyMethod
+from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ...core.base.durations import format_duration
 from ...core.base.text import visible
-from ...core.record.browse import match_spans
+from ...core.record.browse import Span, match_spans
 from ...core.record.index import SessionRow
 from ...core.session.outcome import outcome_label
-
-MATCH_STYLE = "bold reverse"
+from ..styles import match_style
 
 # (key, label, width in a narrow terminal, in a wide one); the focusing question takes whatever
 # width is left.
@@ -36,12 +36,21 @@ WIDE = 120
 MIN_FOCUS = 12
 
 
-def _cell(text: str, query: str = "", justify: JustifyMethod = "left") -> Text:
-    flat = " ".join(visible(text).split())
-    cell = Text(flat, no_wrap=True, overflow="ellipsis", justify=justify)
-    for start, end in match_spans(flat, query):
-        cell.stylize(MATCH_STYLE, start, end)
-    return cell
+class MatchedText(Text):
+    """A cell's text whose search matches take the match style when it is drawn: a change of
+    theme restyles them too."""
+
+    def __init__(self, table: DataTable, text: str, matches: list[Span], **kwargs) -> None:
+        super().__init__(text, **kwargs)
+        self.table = table
+        self.matches = matches
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
+        text = self.copy()
+        style = match_style(self.table).rich_style
+        for start, end in self.matches:
+            text.stylize(style, start, end)
+        return text.__rich_console__(console, options)
 
 
 class SessionTable(DataTable):
@@ -93,13 +102,19 @@ class SessionTable(DataTable):
         for row in rows:
             self.add_row(*self.cells(row, query), key=row.path_text)
 
-    @staticmethod
-    def cells(row: SessionRow, query: str = "") -> list[Text]:
+    def cells(self, row: SessionRow, query: str = "") -> list[Text]:
         return [
             Text(row.day, no_wrap=True),
-            _cell(row.protocol_title),
-            _cell(row.presenters or "-"),
-            _cell(row.focus, query),
-            _cell(format_duration(row.actual), justify="right"),
-            _cell(outcome_label(row.status)),
+            self._cell(row.protocol_title),
+            self._cell(row.presenters or "-"),
+            self._cell(row.focus, query),
+            self._cell(format_duration(row.actual), justify="right"),
+            self._cell(outcome_label(row.status)),
         ]
+
+    def _cell(self, text: str, query: str = "", justify: JustifyMethod = "left") -> Text:
+        flat = " ".join(visible(text).split())
+        matches = match_spans(flat, query)
+        if not matches:
+            return Text(flat, no_wrap=True, overflow="ellipsis", justify=justify)
+        return MatchedText(self, flat, matches, no_wrap=True, overflow="ellipsis", justify=justify)

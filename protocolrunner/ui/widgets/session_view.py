@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.style import Style
 from textual.widgets import Static
 
 from ...core.base.durations import format_duration, given_phrase
@@ -19,28 +20,28 @@ from ...core.base.text import visible
 from ...core.record.browse import match_spans
 from ...core.session.outcome import outcome_label
 from ...core.session.wording import timing_phrase
+from ..styles import HEADING, PLAIN, match_style
 
 if TYPE_CHECKING:
     from ...core.record.models import SessionRecord
 
-MATCH_STYLE = "bold $text on $warning-muted"
 LABEL_STYLE = "bold"
-HEADING_STYLE = "bold $accent"
 ACTION_MARKS = {"open": "☐", "carried": "↻", "done": "☑", "dropped": "✗"}
 
 
-def highlighted(text: str, query: str, style: str = "") -> Content:
+def highlighted(text: str, query: str, match: Style) -> Content:
+    """``text`` as plain content, where ``query`` matches it in the ``match`` style."""
     text = visible(text)
-    content = Content.styled(text, style) if style else Content(text)
+    content = Content(text)
     for start, end in match_spans(text, query):
-        content = content.stylize(MATCH_STYLE, start, end)
+        content = content.stylize(match, start, end)
     return content
 
 
-def _block(text: str, query: str, indent: str = "  ") -> list[Content]:
+def _block(text: str, query: str, match: Style, indent: str = "  ") -> list[Content]:
     """Multi-line text, each line indented, matches highlighted line by line."""
     lines = visible(text).strip().splitlines()
-    return [Content(indent) + highlighted(line, query) for line in lines]
+    return [Content(indent) + highlighted(line, query, match) for line in lines]
 
 
 def _when(record: SessionRecord) -> str:
@@ -53,18 +54,19 @@ def _action_state(action) -> str:
     return getattr(action, "state", "done" if action.done else "open")
 
 
-def session_content(record: SessionRecord, query: str = "") -> Content:
-    """The whole session as one piece of content: title, people, steps, actions, reflection."""
+def session_content(record: SessionRecord, query: str = "", match: Style = PLAIN) -> Content:
+    """The whole session as one piece of content: title, people, steps, actions, reflection;
+    where ``query`` matches, in the ``match`` style (``styles.match_style``)."""
     lines: list[Content] = []
 
     def heading(text: str) -> None:
         if lines:
             lines.append(Content(""))
-        lines.append(Content.styled(text, HEADING_STYLE))
+        lines.append(Content.styled(text, HEADING))
 
     lines.append(
         Content.assemble(
-            Content.styled(visible(record.protocol.title), "bold $accent"),
+            Content.styled(visible(record.protocol.title), HEADING),
             Content(f"  {_when(record)}"),
         )
     )
@@ -85,14 +87,14 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
     lead = record_lead(record)
     if lead is not None:
         heading(visible(lead.label))
-        lines += _block(lead.answer, query)
+        lines += _block(lead.answer, query, match)
 
     heading("People")
     if record.attendees:
         lines.append(
             Content.assemble(
                 Content.styled("Present: ", LABEL_STYLE),
-                highlighted(", ".join(record.attendees), query),
+                highlighted(", ".join(record.attendees), query, match),
             )
         )
     for role in record.roles:
@@ -100,7 +102,7 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
             lines.append(
                 Content.assemble(
                     Content.styled(f"{visible(role.name)}: ", LABEL_STYLE),
-                    highlighted(", ".join(role.people), query),
+                    highlighted(", ".join(role.people), query, match),
                 )
             )
 
@@ -109,7 +111,7 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
         heading("Setup")
         for item in others:
             lines.append(Content.styled(visible(item.label), LABEL_STYLE))
-            lines += _block(item.answer, query)
+            lines += _block(item.answer, query, match)
 
     heading("Steps")
     for number, (step, time) in enumerate(zip(record.steps, timing.steps, strict=True), 1):
@@ -130,17 +132,17 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
         for note in step.notes:
             if note.text.strip():
                 lines.append(Content.styled(f"   {visible(note.label)}", "italic $text-muted"))
-                lines += _block(note.text, query, indent="     ")
+                lines += _block(note.text, query, match, indent="     ")
 
     if record.actions:
         heading("Action items")
         for action in record.actions:
             state = _action_state(action)
-            owner = highlighted(action.owner, query)
+            owner = highlighted(action.owner, query, match)
             lines.append(
                 Content.assemble(
                     Content(f"{ACTION_MARKS.get(state, '·')} "),
-                    highlighted(action.text, query),
+                    highlighted(action.text, query, match),
                     *((Content(" — "), owner) if action.owner else ()),
                     Content.styled(f"  ({state})", "$text-muted") if state != "open" else "",
                 )
@@ -148,7 +150,7 @@ def session_content(record: SessionRecord, query: str = "") -> Content:
 
     if record.reflection.strip():
         heading("Reflection")
-        lines += _block(record.reflection, query)
+        lines += _block(record.reflection, query, match)
     return Content("\n").join(lines)
 
 
@@ -169,12 +171,24 @@ class SessionView(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.record = record
         self.query_text = query
+        self.match = PLAIN
+        """The style the matches are drawn in (the theme's, as ``app.tcss`` says)."""
 
     def compose(self) -> ComposeResult:
-        yield Static(session_content(self.record, self.query_text), id="session-text")
+        self.match = match_style(self)
+        yield Static(self._content(), id="session-text")
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._restyle)
+
+    def _content(self) -> Content:
+        return session_content(self.record, self.query_text, self.match)
+
+    def _restyle(self, _theme: object) -> None:
+        self.match = match_style(self)
+        self.query_one("#session-text", Static).update(self._content())
 
     @property
     def matches(self) -> int:
         """How many search matches are highlighted."""
-        text = session_content(self.record, self.query_text)
-        return sum(1 for span in text.spans if span.style == MATCH_STYLE)
+        return sum(1 for span in self._content().spans if span.style == self.match)
