@@ -332,6 +332,24 @@ def test_load_sessions_newest_first_and_history(record: Record) -> None:
     assert [p.when for p in history] == [date(2026, 10, 3), date(2026, 9, 1), date(2025, 5, 20)]
 
 
+def test_a_record_is_small_up_to_a_number_of_session_files(record: Record) -> None:
+    assert record.is_small(limit=0)  # no sessions yet
+    record.save_session(make_record(1, day=date(2026, 9, 1)))
+    record.save_session(make_record(2, day=date(2025, 5, 20)))
+    record.save_session(make_record(3, day=date(2025, 6, 2)))
+    (record.sessions_dir / "2026" / "README.txt").write_text("not a session")
+    (record.sessions_dir / ".trash").mkdir()
+    (record.sessions_dir / ".trash" / "old.toml").write_text("hidden, not a session")
+    (record.sessions_dir / "notes.toml").write_text("a file, not a year's folder")
+    assert record.is_small(limit=3)
+    assert not record.is_small(limit=2)
+    (record.sessions_dir / "2025").chmod(0)  # unreadable: counted as nothing, never an error
+    try:
+        assert record.is_small(limit=1) is (os.geteuid() != 0)
+    finally:
+        (record.sessions_dir / "2025").chmod(0o755)
+
+
 def test_hidden_files_are_not_sessions(record: Record) -> None:
     record.save_session(make_record(1))
     year = record.sessions_dir / "2026"

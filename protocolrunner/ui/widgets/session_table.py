@@ -70,7 +70,10 @@ class SessionTable(DataTable):
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        # The cells' own colours (a match's dark text) over the cursor row's.
+        super().__init__(
+            id=id, cursor_type="row", zebra_stripes=True, cursor_foreground_priority="renderable"
+        )
         self._widths: list[int] = []
 
     def column_widths(self, width: int) -> list[int]:
