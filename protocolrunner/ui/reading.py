@@ -16,7 +16,6 @@ from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from ..core.base.text import visible
-from ..core.record.folder import RecordError
 
 T = TypeVar("T")
 
@@ -62,6 +61,10 @@ def read_then_show(
 
 
 def _attempt(read: Callable[[], T], fallback: Callable[[], T], failure: str) -> tuple[T, str]:
+    # Imported here: the record browser's first frame comes before the record module (whose
+    # models it does not need yet).
+    from ..core.record.folder import RecordError
+
     try:
         return read(), ""
     except (OSError, RecordError) as exc:

@@ -107,6 +107,12 @@ async def test_a_change_of_theme_restyles_the_matches_shown(make_app) -> None:
 
         dark = match_style(table).rich_style.bgcolor
         assert drawn_match_background() == dark
+        # On the cursor row too, the match keeps its own text colour on its marker.
+        assert table.cursor_row == 0
+        on_cursor = next(s for s in table.render_line(1) if s.text == word).style
+        match = match_style(table).rich_style
+        assert on_cursor is not None
+        assert (on_cursor.color, on_cursor.bgcolor) == (match.color, match.bgcolor)
         await pilot.press("enter")  # the session's page, its matches highlighted
         await workers_done(pilot)
         detail = app.screen
