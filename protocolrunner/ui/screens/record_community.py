@@ -39,6 +39,19 @@ def member_content(member: Member) -> Content:
     return Content.styled(visible(member.name), "bold")
 
 
+def _text_field(title: str, hint: str, text: str, id: str, placeholder: str) -> ComposeResult:
+    """A headed box of several lines (purpose, goals, norms)."""
+    yield Label(Content.assemble((title, HEADING), (f"  {hint}", "dim")), classes="section")
+    yield SafeTextArea(
+        text,
+        id=id,
+        soft_wrap=True,
+        tab_behavior="focus",
+        classes="community-text",
+        placeholder=placeholder,
+    )
+
+
 class MemberList(OptionList):
     """The members; Delete removes the highlighted one, Enter edits it."""
 
@@ -103,41 +116,22 @@ class CommunityScreen(SteadyFooterScreen):
                     yield SafeInput(
                         c.cadence, id="edit-cadence", placeholder="e.g. Every other Tuesday"
                     )
-            yield Label(
-                Content.assemble(("Purpose", HEADING), ("  what we work on together", "dim")),
-                classes="section",
-            )
-            yield SafeTextArea(
+            yield from _text_field(
+                "Purpose",
+                "what we work on together",
                 c.purpose,
-                id="edit-purpose",
-                soft_wrap=True,
-                tab_behavior="focus",
-                classes="community-text",
-                placeholder="What the community works on together",
+                "edit-purpose",
+                "What the community works on together",
             )
-            yield Label(
-                Content.assemble(("Goals", HEADING), ("  one per line", "dim")),
-                classes="section",
+            yield from _text_field(
+                "Goals", "one per line", lines_text(c.goals), "edit-goals", "One goal per line"
             )
-            yield SafeTextArea(
-                lines_text(c.goals),
-                id="edit-goals",
-                soft_wrap=True,
-                tab_behavior="focus",
-                classes="community-text",
-                placeholder="One goal per line",
-            )
-            yield Label(
-                Content.assemble(("Norms", HEADING), ("  our agreements, one per line", "dim")),
-                classes="section",
-            )
-            yield SafeTextArea(
+            yield from _text_field(
+                "Norms",
+                "our agreements, one per line",
                 lines_text(c.norms),
-                id="edit-norms",
-                soft_wrap=True,
-                tab_behavior="focus",
-                classes="community-text",
-                placeholder="One agreement per line",
+                "edit-norms",
+                "One agreement per line",
             )
             yield Label(
                 Content.assemble(
