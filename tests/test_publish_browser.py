@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from browser import chrome
@@ -13,6 +15,9 @@ from protocolrunner.core.protocol.library import default_sources, load_library
 from protocolrunner.core.record.browse import query_terms, searchable_texts
 from protocolrunner.core.record.demo import write_demo
 from protocolrunner.core.record.folder import Record, session_toml
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 pytestmark = pytest.mark.slow
 
@@ -54,48 +59,56 @@ def site(record: Record) -> Path:
     return out
 
 
-def test_search_a_rare_word_from_file_and_read_the_note_as_typed(site: Path) -> None:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    """One browser for the module (starting one takes a second or two): every test opens its
+    page afresh, and the pages keep nothing between loads."""
+    with chrome() as session:
+        yield session
+
+
+def test_search_a_rare_word_from_file_and_read_the_note_as_typed(
+    site: Path, browser: WebDriver
+) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with chrome() as browser:
-        browser.get((site / "index.html").as_uri())
-        assert browser.find_element(By.ID, "find").is_displayed()  # the script ran from file://
-        assert len(browser.find_elements(By.CSS_SELECTOR, "#all tbody tr")) == NEWEST
-        browser.find_element(By.ID, "q").send_keys(RARE.lower()[:7])  # a prefix, any case
-        wait = WebDriverWait(browser, 10)
-        wait.until(lambda b: b.find_element(By.ID, "count").text == "1 session matches.")
-        assert not browser.find_element(By.ID, "all").is_displayed()
-        (hit,) = browser.find_elements(By.CSS_SELECTOR, "#result-rows a")
-        hit.click()
-        wait.until(lambda b: "/sessions/" in b.current_url)
-        text = browser.find_element(By.TAG_NAME, "main").text
-        assert f"<b>{RARE}</b> & [bold]not markup[/] *as typed*\n# not a heading" in text
-        assert browser.find_elements(By.CSS_SELECTOR, "main b") == []
-        assert browser.find_elements(By.TAG_NAME, "script") == []  # session pages need none
+    browser.get((site / "index.html").as_uri())
+    assert browser.find_element(By.ID, "find").is_displayed()  # the script ran from file://
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#all tbody tr")) == NEWEST
+    browser.find_element(By.ID, "q").send_keys(RARE.lower()[:7])  # a prefix, any case
+    wait = WebDriverWait(browser, 10)
+    wait.until(lambda b: b.find_element(By.ID, "count").text == "1 session matches.")
+    assert not browser.find_element(By.ID, "all").is_displayed()
+    (hit,) = browser.find_elements(By.CSS_SELECTOR, "#result-rows a")
+    hit.click()
+    wait.until(lambda b: "/sessions/" in b.current_url)
+    text = browser.find_element(By.TAG_NAME, "main").text
+    assert f"<b>{RARE}</b> & [bold]not markup[/] *as typed*\n# not a heading" in text
+    assert browser.find_elements(By.CSS_SELECTOR, "main b") == []
+    assert browser.find_elements(By.TAG_NAME, "script") == []  # session pages need none
 
 
-def test_filters_combine_with_search(site: Path) -> None:
+def test_filters_combine_with_search(site: Path, browser: WebDriver) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    with chrome() as browser:
-        browser.get((site / "index.html").as_uri())
-        Select(browser.find_element(By.ID, "protocol")).select_by_value("consultancy")
-        count = browser.find_element(By.ID, "count").text
-        shown = browser.find_elements(By.CSS_SELECTOR, "#result-rows tr")
-        assert count.endswith("match, newest first.") and shown
-        assert all("Consultancy" in row.text for row in shown)
-        browser.find_element(By.ID, "q").send_keys("zzznotthere")
-        assert browser.find_element(By.ID, "count").text == "No sessions match."
-        browser.find_element(By.ID, "clear").click()
-        assert browser.find_element(By.ID, "all").is_displayed()
+    browser.get((site / "index.html").as_uri())
+    Select(browser.find_element(By.ID, "protocol")).select_by_value("consultancy")
+    count = browser.find_element(By.ID, "count").text
+    shown = browser.find_elements(By.CSS_SELECTOR, "#result-rows tr")
+    assert count.endswith("match, newest first.") and shown
+    assert all("Consultancy" in row.text for row in shown)
+    browser.find_element(By.ID, "q").send_keys("zzznotthere")
+    assert browser.find_element(By.ID, "count").text == "No sessions match."
+    browser.find_element(By.ID, "clear").click()
+    assert browser.find_element(By.ID, "all").is_displayed()
 
 
 def test_pages_read_whole_without_javascript(site: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    with chrome() as browser:
+    with chrome() as browser:  # its own: scripts stay off in a browser once turned off
         browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
         browser.get((site / "index.html").as_uri())
         assert not browser.find_element(By.ID, "find").is_displayed()
@@ -135,7 +148,7 @@ return [names, pages, document.getElementById("count").textContent];
     ["students", "stud", "s", "quiet students", "STUDENTS quiet", "the stud", "zzz", "a zzz", RARE],
 )
 def test_search_in_the_page_finds_what_protocolrunner_finds(
-    site: Path, record: Record, query: str
+    site: Path, record: Record, query: str, browser: WebDriver
 ) -> None:
     """The page's search over its posting lists answers as the index's rule says: every word
     whole but the last, which may start one; newest first; a page of rows at a time."""
@@ -147,28 +160,28 @@ def test_search_in_the_page_finds_what_protocolrunner_finds(
         words = {t for text in searchable_texts(session_record) for t in query_terms(text)}
         if set(whole) <= words and any(word.startswith(start) for word in words):
             expected.append(path.stem)
-    with chrome() as browser:
-        browser.get((site / "index.html").as_uri())
-        names, pages, count = browser.execute_script(ALL_HITS, query)
+    browser.get((site / "index.html").as_uri())
+    names, pages, count = browser.execute_script(ALL_HITS, query)
     assert names == expected
     assert pages == [min(len(expected), PAGE * (n + 1)) for n in range(len(pages))]
     if len(expected) > 1:
         assert count == f"{len(expected)} sessions match, newest first."
 
 
-def test_a_page_of_results_at_a_time_saying_how_many_are_left(site: Path) -> None:
+def test_a_page_of_results_at_a_time_saying_how_many_are_left(
+    site: Path, browser: WebDriver
+) -> None:
     from selenium.webdriver.common.by import By
 
-    with chrome() as browser:
-        browser.get((site / "index.html").as_uri())
-        browser.find_element(By.ID, "q").send_keys("students")
-        count = int(browser.find_element(By.ID, "count").text.split()[0])
-        assert count > 2 * PAGE
-        assert len(browser.find_elements(By.CSS_SELECTOR, "#result-rows tr")) == PAGE
-        more = browser.find_element(By.ID, "more")
-        assert more.text == f"Show {PAGE} more ({count - PAGE} not shown yet)"
-        more.click()
-        assert len(browser.find_elements(By.CSS_SELECTOR, "#result-rows tr")) == 2 * PAGE
-        more.click()
-        assert len(browser.find_elements(By.CSS_SELECTOR, "#result-rows tr")) == count
-        assert not more.is_displayed()
+    browser.get((site / "index.html").as_uri())
+    browser.find_element(By.ID, "q").send_keys("students")
+    count = int(browser.find_element(By.ID, "count").text.split()[0])
+    assert count > 2 * PAGE
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#result-rows tr")) == PAGE
+    more = browser.find_element(By.ID, "more")
+    assert more.text == f"Show {PAGE} more ({count - PAGE} not shown yet)"
+    more.click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#result-rows tr")) == 2 * PAGE
+    more.click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#result-rows tr")) == count
+    assert not more.is_displayed()

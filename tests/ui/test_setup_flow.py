@@ -15,7 +15,17 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, Select, SelectionList, Static
-from ui_flow import add_guest, plain, quit_key_shown, settle, still, sync, type_text, untick
+from ui_flow import (
+    add_guest,
+    move,
+    plain,
+    quit_key_shown,
+    settle,
+    still,
+    sync,
+    type_text,
+    untick,
+)
 
 from protocolrunner.ui.dialogs.confirm import ConfirmDialog
 from protocolrunner.ui.screens.home import HomeScreen
@@ -105,7 +115,8 @@ async def test_a_role_picked_by_hand_moves_the_rest(make_app):
         await pilot.press("enter")
         await settle(pilot)
         # The list offers "nobody" first, then the people present in order.
-        await pilot.press("home", *["down"] * (setup.present.index(newcomer) + 1), "enter")
+        await move(pilot, "home", *["down"] * (setup.present.index(newcomer) + 1))
+        await pilot.press("enter")
         await settle(pilot)
         assert picker.value == newcomer
         assert setup.roles["presenter"] == [newcomer]
@@ -123,7 +134,8 @@ async def test_a_role_picked_by_hand_moves_the_rest(make_app):
         facilitator_picker = await tab_to(pilot, lambda w: w is picker_for(setup, "facilitator"))
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("home", *["down"] * (setup.present.index(newcomer) + 1), "enter")
+        await move(pilot, "home", *["down"] * (setup.present.index(newcomer) + 1))
+        await pilot.press("enter")
         await settle(pilot)
         assert facilitator_picker.value == newcomer and setup.roles["presenter"] == []
         summary = plain(setup.query_one("#roles-summary", Static))

@@ -108,6 +108,26 @@ def key_event(ch: str) -> events.Key:
     return events.Key(ch if ch.isalnum() else character_to_key(ch), ch)
 
 
+NAVIGATION_KEYS = frozenset({"up", "down", "left", "right", "home", "end", "pageup", "pagedown"})
+
+
+async def move(pilot: Pilot, *keys: str) -> None:
+    """Press arrow-like keys in one burst, as a key held down repeats, then let the app settle.
+
+    Each key goes through the real key path, as with ``pilot.press``; only Pilot's wait for
+    idle after every key is left out, so the screen is drawn once at the end rather than after
+    each key (five times the work for ten keys). For keys that only move a highlight or a
+    cursor: a key that opens or closes something goes through ``pilot.press``.
+    """
+    app = pilot.app
+    for key in keys:
+        assert key in NAVIGATION_KEYS, key
+        event = events.Key(key, None)
+        event.set_sender(app)
+        app.post_message(event)
+    await pilot.pause()
+
+
 async def type_text(pilot: Pilot, text: str) -> None:
     """Type ``text`` into whatever has focus, as a fast typist would (a newline is Enter).
 
@@ -139,11 +159,9 @@ async def pick_protocol(pilot: Pilot, protocol_id: str) -> SetupScreen:
     assert isinstance(home, HomeScreen)
     library = home.query_one("#library", OptionList)
     assert pilot.app.focused is library
-    await pilot.press("home")
-    for _ in range(len(home.entries)):
-        if home.selected is not None and home.selected.id == protocol_id:
-            break
-        await pilot.press("down")
+    ids = [entry.id for entry in home.entries]
+    assert protocol_id in ids, ids
+    await move(pilot, "home", *["down"] * ids.index(protocol_id))
     assert home.selected is not None and home.selected.id == protocol_id
     await pilot.press("enter")
     await settle(pilot)
@@ -174,9 +192,9 @@ async def untick(pilot: Pilot, setup: SetupScreen, names: list[str]) -> None:
         target = values.index(name)
         # The shorter way there: down from the top, or up from the bottom.
         if target <= len(values) // 2:
-            await pilot.press("home", *["down"] * target)
+            await move(pilot, "home", *["down"] * target)
         else:
-            await pilot.press("end", *["up"] * (len(values) - 1 - target))
+            await move(pilot, "end", *["up"] * (len(values) - 1 - target))
         assert attendance.highlighted == target
         await pilot.press("space")
     await pilot.pause()
@@ -205,9 +223,9 @@ async def pick_role(pilot: Pilot, setup: SetupScreen, role_id: str, name: str) -
     target = setup.present.index(name) + 1
     last = len(setup.present)
     if target <= last // 2:
-        await pilot.press("home", *["down"] * target)
+        await move(pilot, "home", *["down"] * target)
     else:
-        await pilot.press("end", *["up"] * (last - target))
+        await move(pilot, "end", *["up"] * (last - target))
     await pilot.press("enter")
     await settle(pilot)
     assert select.value == name
