@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "protocols"
+
+if sys.dont_write_bytecode and not sys.pycache_prefix:
+    # PYTHONDONTWRITEBYTECODE (set in some containers) would have every xdist worker compile
+    # and assertion-rewrite the tests and the package again, run after run: six seconds of each
+    # worker's start. Their compiled files go under .pytest_cache instead, beside no source.
+    sys.pycache_prefix = str(REPO / ".pytest_cache" / "pyc")
+    sys.dont_write_bytecode = False
 
 GC_THRESHOLDS = (10_000, 20, 10)
 """Python's default (700, 10, 10) spent a fifth of a Pilot test's CPU in the garbage collector:
