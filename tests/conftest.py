@@ -35,12 +35,19 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return 2 * (cores or 1)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests (Pilot runs, a real browser, a wheel built) first, so that no worker is
-    left with one at the end while the others have finished."""
-    items.sort(
-        key=lambda item: not (item.path.parent.name == "ui" or item.get_closest_marker("slow"))
+def _long(item: pytest.Item) -> bool:
+    """A Pilot run, a property test or one marked slow (a browser, a wheel built, processes)."""
+    return (
+        item.path.parent.name == "ui"
+        or item.get_closest_marker("slow") is not None
+        or getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first (otherwise in their order), so that no worker is still running one
+    at the end while the others have finished."""
+    items.sort(key=lambda item: not _long(item))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -19,7 +19,8 @@ from protocolrunner.core.record.folder import Record, session_toml
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
 
-pytestmark = pytest.mark.slow
+# One worker runs them all, so the site and the browser are made once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 RARE = "Quokkaphilia"
 
